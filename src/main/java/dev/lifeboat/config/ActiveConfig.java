@@ -1,0 +1,55 @@
+package dev.lifeboat.config;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The configuration this process runs with. Long-running commands install it at start; anything that reads it
+ * before then (tests, the HTTP API during start-up) gets it loaded from the default location.
+ */
+@ApplicationScoped
+public class ActiveConfig {
+    private volatile Path path;
+    private volatile LifeboatConfig config;
+    private volatile List<ConfigProblem> problems = List.of();
+
+    /** Installs a loaded, valid configuration. */
+    public void install(Path path, LifeboatConfig config) {
+        this.path = path;
+        this.config = config;
+        this.problems = List.of();
+    }
+
+    /** The valid configuration; throws {@link InvalidConfigException} when the file cannot be used. */
+    public LifeboatConfig get() {
+        LifeboatConfig current = config;
+        if (current == null) {
+            synchronized (this) {
+                if (config == null) {
+                    Path file = path == null ? ConfigLoader.resolvePath(null) : path;
+                    path = file;
+                    try {
+                        config = new ConfigLoader().load(file);
+                    } catch (InvalidConfigException e) {
+                        problems = e.problems();
+                        throw e;
+                    }
+                }
+                current = config;
+            }
+        }
+        return current;
+    }
+
+    /** Path of the configuration file in use. */
+    public Path path() {
+        return path == null ? ConfigLoader.resolvePath(null) : path;
+    }
+
+    /** Problems found by the last load attempt (empty when valid or not yet loaded). */
+    public List<ConfigProblem> problems() {
+        return problems;
+    }
+}

@@ -1,0 +1,201 @@
+package dev.lifeboat.config;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.ConfigValidationException;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code lifeboat.yml}: YAML → environment expansion → typed {@link LifeboatConfig} → semantic checks.
+ * Every problem in the file is collected and reported at once in an {@link InvalidConfigException}.
+ */
+public final class ConfigLoader {
+    /** Used when neither {@code --config} nor {@code LIFEBOAT_CONFIG} say otherwise. */
+    public static final String DEFAULT_FILE = "lifeboat.yml";
+    /** Environment variable (and Java system property {@code lifeboat.config}) naming the configuration file. */
+    public static final String ENV_VAR = "LIFEBOAT_CONFIG";
+
+    private final Map<String, String> environment;
+
+    public ConfigLoader(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public ConfigLoader() {
+        this(System.getenv());
+    }
+
+    /** The file to read: the explicit choice, else {@code LIFEBOAT_CONFIG}, else {@value #DEFAULT_FILE} in the working directory. */
+    public static Path resolvePath(String explicit) {
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String property = System.getProperty("lifeboat.config");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        String env = System.getenv(ENV_VAR);
+        return Path.of(env != null && !env.isBlank() ? env : DEFAULT_FILE);
+    }
+
+    /** Loads and validates {@code file}; throws {@link InvalidConfigException} listing every problem. */
+    public LifeboatConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new InvalidConfigException(file, List.of(new ConfigProblem("",
+                    "file not found: " + file.toAbsolutePath() + " (pass --config FILE or set " + ENV_VAR + ")")));
+        } catch (IOException e) {
+            throw new InvalidConfigException(file, List.of(new ConfigProblem("", "cannot read " + file + ": " + e.getMessage())));
+        }
+        return parse(file, text);
+    }
+
+    /** Parses configuration text; {@code origin} only names it in messages. */
+    public LifeboatConfig parse(Path origin, String text) {
+        List<ConfigProblem> problems = new ArrayList<>();
+        Map<String, String> flat = new LinkedHashMap<>();
+        Object tree = readYaml(text, problems);
+        if (tree instanceof Map<?, ?> map) {
+            flatten("", map, flat, problems);
+        } else if (tree != null) {
+            problems.add(new ConfigProblem("", "the file must be a YAML mapping with keys such as destinations: and databases:"));
+        }
+        LifeboatConfig config = problems.isEmpty() ? map(origin, flat, problems) : null;
+        if (config == null && !problems.isEmpty() && problems.stream().allMatch(ConfigLoader::isUnknownKey)) {
+            // Unknown keys alone do not stop the other checks: map what is known so every problem is reported at once.
+            Map<String, String> known = new LinkedHashMap<>(flat);
+            problems.forEach(p -> known.keySet().removeIf(k -> k.replace("\"", "").equals(p.key())));
+            config = map(origin, known, new ArrayList<>());
+        }
+        if (config != null) {
+            problems.addAll(new ConfigValidator(config).validate());
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidConfigException(origin, problems.stream().sorted().distinct().toList());
+        }
+        return config;
+    }
+
+    private static boolean isUnknownKey(ConfigProblem p) {
+        return p.message().startsWith(UNKNOWN_KEY);
+    }
+
+    private static Object readYaml(String text, List<ConfigProblem> problems) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        try (Reader reader = new java.io.StringReader(text)) {
+            return new Yaml(new SafeConstructor(options)).load(reader);
+        } catch (MarkedYAMLException e) {
+            var mark = e.getProblemMark();
+            String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+            problems.add(new ConfigProblem("", "malformed YAML" + where + ": " + e.getProblem()));
+        } catch (YAMLException | IOException e) {
+            problems.add(new ConfigProblem("", "malformed YAML: " + e.getMessage()));
+        }
+        return null;
+    }
+
+    /** Turns the YAML tree into dotted keys ({@code databases.app.path}) and indexed keys for lists ({@code x.recipients[0]}). */
+    private void flatten(String prefix, Map<?, ?> map, Map<String, String> out, List<ConfigProblem> problems) {
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String name = String.valueOf(entry.getKey());
+            String key = prefix.isEmpty() ? name : prefix + "." + (name.contains(".") ? "\"" + name + "\"" : name);
+            flattenValue(key, entry.getValue(), out, problems);
+        }
+    }
+
+    private void flattenValue(String key, Object value, Map<String, String> out, List<ConfigProblem> problems) {
+        if (value instanceof Map<?, ?> nested) {
+            flatten(key, nested, out, problems);
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                flattenValue(key + "[" + i + "]", list.get(i), out, problems);
+            }
+        } else if (value != null) {
+            try {
+                out.put(key, new EnvExpander(environment).expand(String.valueOf(value)));
+            } catch (EnvExpander.UnsetVariableException e) {
+                problems.add(new ConfigProblem(key, e.getMessage()));
+            }
+        }
+    }
+
+    private static LifeboatConfig map(Path origin, Map<String, String> flat, List<ConfigProblem> problems) {
+        Map<String, String> prefixed = new LinkedHashMap<>();
+        flat.forEach((k, v) -> prefixed.put(LifeboatConfig.PREFIX + "." + k, v));
+        try {
+            SmallRyeConfig config = new SmallRyeConfigBuilder()
+                    .withSources(new PropertiesConfigSource(prefixed, origin.toString(), 100))
+                    .withConverter(Duration.class, 200, new DurationConverter())
+                    .withMapping(LifeboatConfig.class)
+                    .withValidateUnknown(true)
+                    .build();
+            return config.getConfigMapping(LifeboatConfig.class);
+        } catch (ConfigValidationException e) {
+            for (int i = 0; i < e.getProblemCount(); i++) {
+                problems.add(translate(e.getProblem(i).getMessage()));
+            }
+        } catch (RuntimeException e) {
+            problems.add(translate(String.valueOf(e.getMessage())));
+        }
+        return null;
+    }
+
+    private static final Pattern KEY = Pattern.compile(Pattern.quote(LifeboatConfig.PREFIX) + "\\.(\\S+?)(?=[\\s,]|$)");
+    private static final String UNKNOWN_KEY = "unknown key";
+    private static final Pattern VALUE = Pattern.compile("config value \"(.*?)\"", Pattern.DOTALL);
+
+    /** Rewrites SmallRye's messages into the user's terms: the key as written in the YAML, the mistake in words. */
+    static ConfigProblem translate(String smallRyeMessage) {
+        Matcher keyMatch = KEY.matcher(smallRyeMessage);
+        String key = keyMatch.find() ? keyMatch.group(1).replace("\"", "") : "";
+        String message;
+        if (smallRyeMessage.contains("SRCFG00014")) {
+            message = "required key is missing";
+        } else if (smallRyeMessage.contains("SRCFG00050")) {
+            message = UNKNOWN_KEY + " (check its spelling and indentation against the README's configuration reference)";
+        } else if (smallRyeMessage.contains("SRCFG00039") || smallRyeMessage.contains("SRCFG00040")) {
+            Matcher value = VALUE.matcher(smallRyeMessage);
+            message = "invalid value" + (value.find() ? " '" + value.group(1) + "'" : "") + ": " + humanize(smallRyeMessage);
+        } else {
+            message = smallRyeMessage.replaceAll("(java\\.lang\\.)?\\w*Exception: ", "").replaceAll("SRCFG\\d+: ", "");
+        }
+        return new ConfigProblem(key, message);
+    }
+
+    private static String humanize(String converterMessage) {
+        String m = converterMessage.replaceAll(".*(whilst being converted|whose message was) ?", "").replaceAll("SRCFG\\d+: ", "");
+        if (m.contains("Boolean") || m.contains("boolean")) {
+            return "expected true or false";
+        }
+        if (m.contains("NumberFormat") || m.contains("For input string")) {
+            return "expected a whole number";
+        }
+        if (m.contains("Duration") || m.contains("duration")) {
+            return "expected a duration such as 500ms, 30s, 15m, 1h or 2d";
+        }
+        return m;
+    }
+}

@@ -1,0 +1,227 @@
+package dev.lifeboat.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks what types alone cannot: references between sections, URL shapes, enumerations, schedules, ranges. */
+final class ConfigValidator {
+    static final Set<String> DATABASE_TYPES = Set.of("sqlite", "postgres");
+    static final Set<String> COMPRESSIONS = Set.of("zstd", "gzip", "none");
+    static final Set<String> SINK_TYPES = Set.of("webhook", "slack", "discord", "pagerduty", "alertmanager", "healthchecks");
+    static final Set<String> SEVERITIES = Set.of("info", "warning", "critical");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+    private static final Pattern AGE_RECIPIENT = Pattern.compile("age1[02-9ac-hj-np-z]{58}");
+    private static final Duration MIN_SYNC_INTERVAL = Duration.ofMillis(100);
+
+    private final LifeboatConfig config;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+
+    ConfigValidator(LifeboatConfig config) {
+        this.config = config;
+    }
+
+    List<ConfigProblem> validate() {
+        config.destinations().forEach(this::destination);
+        config.databases().forEach(this::database);
+        config.volumes().forEach(this::volume);
+        config.alerts().sinks().forEach(this::sink);
+        return problems;
+    }
+
+    private void problem(String key, String message) {
+        problems.add(new ConfigProblem(key, message));
+    }
+
+    private void name(String section, String name) {
+        if (!NAME.matcher(name).matches()) {
+            problem(section + "." + name, "name must start with a letter or digit and hold only letters, digits, '_', '-' and '.'");
+        }
+    }
+
+    private void destination(String name, DestinationConfig d) {
+        String key = "destinations." + name;
+        name("destinations", name);
+        URI uri = uri(key + ".url", d.url());
+        if (uri != null) {
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+            switch (scheme) {
+                case "s3" -> {
+                    String bucket = uri.getHost() == null ? uri.getAuthority() : uri.getHost();
+                    if (bucket == null || bucket.length() < 3) {
+                        problem(key + ".url", "'" + d.url() + "' has no bucket name of at least 3 characters; write s3://bucket/prefix");
+                    }
+                }
+                case "file" -> {
+                    if ((uri.getPath() == null || uri.getPath().isEmpty()) && uri.getSchemeSpecificPart().isEmpty()) {
+                        problem(key + ".url", "'" + d.url() + "' names no directory; write file:///var/lib/lifeboat/replica");
+                    }
+                }
+                default -> problem(key + ".url", "unsupported scheme in '" + d.url() + "'; use s3://bucket/prefix or file:///path");
+            }
+            if (scheme.equals("file") && (d.endpoint().isPresent() || d.accessKeyId().isPresent())) {
+                problem(key + ".endpoint", "endpoint and keys apply only to s3:// destinations");
+            }
+        }
+        d.endpoint().ifPresent(e -> httpUrl(key + ".endpoint", e));
+        if (d.accessKeyId().isPresent() != d.secretAccessKey().isPresent()) {
+            problem(key + (d.accessKeyId().isPresent() ? ".secret-access-key" : ".access-key-id"),
+                    "access-key-id and secret-access-key must be given together (or both left out to use the AWS credential chain)");
+        }
+        if (d.partSize().bytes() < 5L * 1024 * 1024 || d.partSize().bytes() > 5L * 1024 * 1024 * 1024) {
+            problem(key + ".part-size", "must be between 5MiB and 5GiB (S3's multipart limits)");
+        }
+    }
+
+    private void database(String name, DatabaseConfig db) {
+        String key = "databases." + name;
+        name("databases", name);
+        if (!DATABASE_TYPES.contains(db.type())) {
+            problem(key + ".type", "unknown type '" + db.type() + "'; use sqlite or postgres");
+        }
+        if (!config.destinations().containsKey(db.destination())) {
+            problem(key + ".destination", "no destination named '" + db.destination() + "' (defined: "
+                    + (config.destinations().isEmpty() ? "none" : String.join(", ", config.destinations().keySet().stream().sorted().toList())) + ")");
+        }
+        if (db.type().equals("sqlite")) {
+            if (db.path().isEmpty() || db.path().get().isBlank()) {
+                problem(key + ".path", "a sqlite database needs path: (the database file, e.g. /data/app.db)");
+            }
+            if (db.url().isPresent()) {
+                problem(key + ".url", "url applies to postgres databases; a sqlite database uses path:");
+            }
+            if (db.syncInterval().compareTo(MIN_SYNC_INTERVAL) < 0) {
+                problem(key + ".sync-interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
+            }
+            positive(key + ".snapshot-interval", db.snapshotInterval());
+        }
+        if (db.type().equals("postgres")) {
+            if (db.url().isEmpty() || db.url().get().isBlank()) {
+                problem(key + ".url", "a postgres database needs url: (postgres://user:password@host:5432/dbname)");
+            } else {
+                postgresUrl(key + ".url", db.url().get());
+            }
+            if (db.path().isPresent()) {
+                problem(key + ".path", "path applies to sqlite databases; a postgres database uses url:");
+            }
+            schedule(key + ".schedule", db.schedule());
+        }
+        if (!COMPRESSIONS.contains(db.compression())) {
+            problem(key + ".compression", "unknown compression '" + db.compression() + "'; use zstd, gzip or none");
+        }
+        db.encryption().ifPresent(enc -> {
+            if (enc.recipients().isEmpty()) {
+                problem(key + ".encryption.recipients", "list at least one age recipient (age1...)");
+            }
+            for (int i = 0; i < enc.recipients().size(); i++) {
+                if (!AGE_RECIPIENT.matcher(enc.recipients().get(i)).matches()) {
+                    problem(key + ".encryption.recipients[" + i + "]", "not an age X25519 recipient (age1 followed by 58 characters); create one with age-keygen");
+                }
+            }
+        });
+        positive(key + ".timeout", db.timeout());
+        var r = db.retention();
+        if (r.keepLast() < 0 || r.keepDaily() < 0 || r.keepWeekly() < 0 || r.keepMonthly() < 0) {
+            problem(key + ".retention", "keep-last, keep-daily, keep-weekly and keep-monthly must not be negative");
+        } else if (r.keepLast() + r.keepDaily() + r.keepWeekly() + r.keepMonthly() == 0) {
+            problem(key + ".retention", "keeps nothing; set keep-last to at least 1");
+        }
+        positive(key + ".retention.period", r.period());
+        db.drill().schedule().ifPresent(s -> schedule(key + ".drill.schedule", s));
+        positive(key + ".drill.timeout", db.drill().timeout());
+    }
+
+    private void volume(String name, VolumeConfig v) {
+        String key = "volumes." + name;
+        name("volumes", name);
+        if (!v.path().startsWith("/")) {
+            problem(key + ".path", "must be an absolute path such as /data");
+        }
+        threshold(key + ".min-free", v.minFree(), true);
+        threshold(key + ".min-free-inodes", v.minFreeInodes(), false);
+        positive(key + ".check-interval", v.checkInterval());
+    }
+
+    private void sink(String name, AlertsConfig.SinkConfig s) {
+        String key = "alerts.sinks." + name;
+        name("alerts.sinks", name);
+        if (!SINK_TYPES.contains(s.type())) {
+            problem(key + ".type", "unknown sink type '" + s.type() + "'; use one of " + String.join(", ", SINK_TYPES.stream().sorted().toList()));
+        }
+        httpUrl(key + ".url", s.url());
+        if (!SEVERITIES.contains(s.minSeverity())) {
+            problem(key + ".min-severity", "unknown severity '" + s.minSeverity() + "'; use info, warning or critical");
+        }
+    }
+
+    private void schedule(String key, String text) {
+        try {
+            Schedule.parse(text);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage());
+        }
+    }
+
+    private void positive(String key, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            problem(key, "must be a positive duration");
+        }
+    }
+
+    private void threshold(String key, String text, boolean sizeAllowed) {
+        String t = text.trim();
+        try {
+            if (t.endsWith("%")) {
+                double percent = Double.parseDouble(t.substring(0, t.length() - 1));
+                if (percent < 0 || percent >= 100) {
+                    throw new IllegalArgumentException();
+                }
+            } else if (sizeAllowed) {
+                ByteSize.parse(t);
+            } else {
+                Long.parseUnsignedLong(t);
+            }
+        } catch (IllegalArgumentException e) {
+            problem(key, "'" + text + "' is not a threshold; write a percentage (10%) or " + (sizeAllowed ? "a size (500MiB)" : "a count (10000)"));
+        }
+    }
+
+    private URI uri(String key, String text) {
+        try {
+            return new URI(text);
+        } catch (URISyntaxException e) {
+            problem(key, "malformed URL '" + redactUserInfo(text) + "': " + e.getReason());
+            return null;
+        }
+    }
+
+    private void httpUrl(String key, String text) {
+        URI uri = uri(key, text);
+        if (uri != null && (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null)) {
+            problem(key, "'" + redactUserInfo(text) + "' is not an http(s) URL with a host");
+        }
+    }
+
+    private void postgresUrl(String key, String text) {
+        URI uri = uri(key, text);
+        if (uri == null) {
+            return;
+        }
+        if (!"postgres".equals(uri.getScheme()) && !"postgresql".equals(uri.getScheme())) {
+            problem(key, "'" + redactUserInfo(text) + "' is not a postgres:// or postgresql:// URL");
+        } else if (uri.getPath() == null || uri.getPath().length() < 2) {
+            problem(key, "'" + redactUserInfo(text) + "' names no database; add /dbname");
+        }
+    }
+
+    /** Keeps passwords out of error messages. */
+    static String redactUserInfo(String url) {
+        return url.replaceAll("(://[^:/@]*):[^@/]*@", "$1:***@");
+    }
+
+}

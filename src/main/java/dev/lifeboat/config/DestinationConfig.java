@@ -1,0 +1,45 @@
+package dev.lifeboat.config;
+
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.util.Optional;
+
+/** Where objects are stored: an S3 bucket (any S3-compatible endpoint) or a local directory. */
+public interface DestinationConfig {
+    /** {@code s3://bucket/optional/prefix} or {@code file:///absolute/dir} (a relative {@code file:./dir} is resolved against the working directory). */
+    String url();
+
+    /** S3 endpoint for S3-compatible stores (Tigris, R2, MinIO); AWS's regional endpoint when absent. */
+    Optional<String> endpoint();
+
+    /** S3 region; {@code auto} suits Tigris and R2. */
+    @WithDefault(DEFAULT_REGION)
+    String region();
+
+    /** Address the bucket in the path ({@code endpoint/bucket/key}) rather than the host name; MinIO and S3Proxy need it. */
+    @WithName("path-style")
+    @WithDefault("false")
+    boolean pathStyle();
+
+    /** Access key; when absent the standard AWS credential chain (env, profile, instance role) is used. */
+    @WithName("access-key-id")
+    Optional<String> accessKeyId();
+
+    /** Secret key paired with {@link #accessKeyId()}. Never printed. */
+    @WithName("secret-access-key")
+    Optional<String> secretAccessKey();
+
+    /** Create the bucket at start-up when it does not exist (off by default: a typo should not create a bucket). */
+    @WithName("create-bucket")
+    @WithDefault("false")
+    boolean createBucket();
+
+    /** Size of one multipart-upload part; also the memory one upload may buffer. */
+    @WithName("part-size")
+    @WithDefault(DEFAULT_PART_SIZE)
+    ByteSize partSize();
+
+    String DEFAULT_REGION = "us-east-1";
+    String DEFAULT_PART_SIZE = "16MiB";
+}

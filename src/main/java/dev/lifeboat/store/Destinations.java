@@ -1,0 +1,83 @@
+package dev.lifeboat.store;
+
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.DestinationConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The configured destinations' stores, opened once and shared, and the result of the last reachability check of
+ * each. A database's objects live under {@code <database name>/} in its destination: use {@link #forDatabase}.
+ */
+@ApplicationScoped
+public class Destinations {
+    @Inject
+    ActiveConfig config;
+
+    private final Map<String, ObjectStore> open = new ConcurrentHashMap<>();
+    private final Map<String, Reachability> reachability = new ConcurrentHashMap<>();
+
+    /** Outcome of the last check of one destination. */
+    public record Reachability(boolean reachable, String error, Instant checkedAt) {
+    }
+
+    /** The store of destination {@code name}, opened on first use. */
+    public ObjectStore store(String name) throws IOException {
+        DestinationConfig d = config.get().destinations().get(name);
+        if (d == null) {
+            throw new IOException("no destination named '" + name + "'");
+        }
+        ObjectStore store = open.get(name);
+        if (store == null) {
+            synchronized (open) {
+                store = open.get(name);
+                if (store == null) {
+                    store = ObjectStores.open(d);
+                    open.put(name, store);
+                }
+            }
+        }
+        return store;
+    }
+
+    /** The store holding database {@code database}'s objects: its destination, scoped to {@code <database>/}. */
+    public ObjectStore forDatabase(String database) throws IOException {
+        var db = config.get().databases().get(database);
+        if (db == null) {
+            throw new IOException("no database named '" + database + "'");
+        }
+        return new PrefixedStore(store(db.destination()), database + "/");
+    }
+
+    /** Checks every destination now and records the outcome. */
+    public Map<String, Reachability> checkAll() {
+        for (String name : config.get().destinations().keySet()) {
+            Reachability r;
+            try {
+                store(name).checkReachable();
+                r = new Reachability(true, null, Instant.now());
+            } catch (IOException | RuntimeException e) {
+                r = new Reachability(false, e.getMessage(), Instant.now());
+            }
+            reachability.put(name, r);
+        }
+        return Map.copyOf(reachability);
+    }
+
+    /** Last known reachability, without contacting the stores. */
+    public Map<String, Reachability> lastChecks() {
+        return Map.copyOf(reachability);
+    }
+
+    @PreDestroy
+    void closeAll() {
+        open.values().forEach(ObjectStore::close);
+        open.clear();
+    }
+}

@@ -1,0 +1,272 @@
+package dev.lifeboat.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Objects as files under a root directory ({@code file://} destinations). Writes go to a temporary name in the
+ * target directory, are fsynced, renamed into place, and the directory is fsynced, so a crash leaves either the
+ * old state or the new one.
+ */
+public final class FileStore implements ObjectStore {
+    /** Temporary files carry this prefix; they are invisible to {@link #list} and removed by {@link #abortIncompleteUploads}. */
+    static final String TEMP_PREFIX = ".lifeboat-tmp-";
+
+    private final Path root;
+
+    public FileStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        Files.createDirectories(this.root);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    @Override
+    public String describe() {
+        return root.toUri().toString();
+    }
+
+    private Path file(String key) throws IOException {
+        if (key.isEmpty() || key.startsWith("/") || key.endsWith("/")) {
+            throw new IOException("invalid object key '" + key + "'");
+        }
+        Path p = root.resolve(key).normalize();
+        if (!p.startsWith(root) || p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+            throw new IOException("invalid object key '" + key + "'");
+        }
+        return p;
+    }
+
+    @Override
+    public Upload beginUpload(String key) throws IOException {
+        Path target = file(key);
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
+        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new FileUpload(key, target, temp, channel);
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] content) throws IOException {
+        Path target = file(key);
+        Files.createDirectories(target.getParent());
+        Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.wrap(content));
+            channel.force(true);
+        }
+        try {
+            // A hard link fails atomically when the target exists: exactly one concurrent creator wins.
+            Files.createLink(target, temp);
+            fsyncDirectory(target.getParent());
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public InputStream get(String key) throws IOException {
+        try {
+            return Files.newInputStream(file(key));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchObjectException(describe(), key);
+        }
+    }
+
+    @Override
+    public InputStream getRange(String key, long offset, long length) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file(key), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchObjectException(describe(), key);
+        }
+        channel.position(offset);
+        InputStream in = Channels.newInputStream(channel);
+        return new BoundedInputStream(in, length);
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(file(key), BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant())) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) throws IOException {
+        List<ObjectInfo> out = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (p.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                    continue;
+                }
+                String key = root.relativize(p).toString().replace('\\', '/');
+                if (!key.startsWith(prefix)) {
+                    continue;
+                }
+                try {
+                    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                    if (a.isRegularFile()) {
+                        out.add(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
+                    }
+                } catch (NoSuchFileException raced) {
+                    // deleted while listing: not part of the result
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return out;
+        }
+        out.sort(Comparator.comparing(ObjectInfo::key));
+        return out;
+    }
+
+    @Override
+    public void deleteAll(Collection<String> keys) throws IOException {
+        for (String key : keys) {
+            Path p = file(key);
+            if (Files.deleteIfExists(p)) {
+                removeEmptyParents(p.getParent());
+            }
+        }
+    }
+
+    private void removeEmptyParents(Path dir) {
+        while (dir != null && dir.startsWith(root) && !dir.equals(root)) {
+            try {
+                Files.delete(dir);
+            } catch (IOException notEmptyOrGone) {
+                return;
+            }
+            dir = dir.getParent();
+        }
+    }
+
+    @Override
+    public int abortIncompleteUploads(String prefix, long olderThanMillis) throws IOException {
+        Instant cutoff = Instant.now().minusMillis(olderThanMillis);
+        int removed = 0;
+        List<Path> temps;
+        try (Stream<Path> walk = Files.walk(root)) {
+            temps = walk.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList();
+        }
+        for (Path temp : temps) {
+            String dirKey = root.relativize(temp.getParent()).toString();
+            boolean underPrefix = (dirKey.isEmpty() ? "" : dirKey + "/").startsWith(prefix) || prefix.startsWith(dirKey.isEmpty() ? "" : dirKey + "/");
+            try {
+                if (underPrefix && Files.getLastModifiedTime(temp).toInstant().isBefore(cutoff) && Files.deleteIfExists(temp)) {
+                    removed++;
+                }
+            } catch (NoSuchFileException raced) {
+                // completed or aborted meanwhile
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    public void checkReachable() throws IOException {
+        if (!Files.isDirectory(root) || !Files.isWritable(root)) {
+            throw new IOException(describe() + " is not a writable directory");
+        }
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** Writes to the temp file; completion fsyncs, renames over the target and fsyncs the directory. */
+    private final class FileUpload extends Upload {
+        private final String key;
+        private final Path target;
+        private final Path temp;
+        private final FileChannel channel;
+        private final OutputStream out;
+        private long size;
+        private boolean finished;
+
+        FileUpload(String key, Path target, Path temp, FileChannel channel) {
+            this.key = key;
+            this.target = target;
+            this.temp = temp;
+            this.channel = channel;
+            this.out = Channels.newOutputStream(channel);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            size++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            size += len;
+        }
+
+        @Override
+        public ObjectInfo complete() throws IOException {
+            if (finished) {
+                throw new IllegalStateException("upload of " + key + " already finished");
+            }
+            channel.force(true);
+            channel.close();
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("cannot rename atomically into " + target, e);
+            }
+            fsyncDirectory(target.getParent());
+            finished = true;
+            return new ObjectInfo(key, size, Files.getLastModifiedTime(target).toInstant());
+        }
+
+        @Override
+        public void abort() {
+            finished = true;
+            try {
+                channel.close();
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // best effort: a leftover temp file is removed by abortIncompleteUploads
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package dev.lifeboat.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/** A view of another store in which every key is under {@code prefix}; keys handed out are relative to it. */
+public final class PrefixedStore implements ObjectStore {
+    private final ObjectStore inner;
+    private final String prefix;
+
+    public PrefixedStore(ObjectStore inner, String prefix) {
+        this.inner = inner;
+        this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+
+    @Override
+    public String describe() {
+        return inner.describe() + prefix;
+    }
+
+    @Override
+    public Upload beginUpload(String key) throws IOException {
+        return inner.beginUpload(prefix + key);
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] content) throws IOException {
+        return inner.putIfAbsent(prefix + key, content);
+    }
+
+    @Override
+    public InputStream get(String key) throws IOException {
+        return inner.get(prefix + key);
+    }
+
+    @Override
+    public InputStream getRange(String key, long offset, long length) throws IOException {
+        return inner.getRange(prefix + key, offset, length);
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) throws IOException {
+        return inner.stat(prefix + key).map(this::relative);
+    }
+
+    @Override
+    public List<ObjectInfo> list(String keyPrefix) throws IOException {
+        return inner.list(prefix + keyPrefix).stream().map(this::relative).toList();
+    }
+
+    @Override
+    public void deleteAll(Collection<String> keys) throws IOException {
+        inner.deleteAll(keys.stream().map(k -> prefix + k).toList());
+    }
+
+    @Override
+    public int abortIncompleteUploads(String keyPrefix, long olderThanMillis) throws IOException {
+        return inner.abortIncompleteUploads(prefix + keyPrefix, olderThanMillis);
+    }
+
+    @Override
+    public void checkReachable() throws IOException {
+        inner.checkReachable();
+    }
+
+    /** The shared store stays open: {@link Destinations} owns it. */
+    @Override
+    public void close() {
+    }
+
+    private ObjectInfo relative(ObjectInfo info) {
+        return new ObjectInfo(info.key().substring(prefix.length()), info.size(), info.lastModified());
+    }
+}
