@@ -1,0 +1,244 @@
+package dev.lifeboat.store;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The one contract every {@link ObjectStore} honours, run against each implementation. Each test works under a
+ * fresh random prefix so implementations can share one backing store across tests.
+ */
+public abstract class ObjectStoreContract {
+    /** Part size the implementation under test uses; objects larger than this exercise multipart paths. */
+    protected static final int PART_SIZE = 5 * 1024 * 1024;
+
+    /** The store under test, already scoped to an empty area. */
+    protected abstract ObjectStore store();
+
+    protected String p;
+
+    @BeforeEach
+    void freshPrefix() {
+        p = "t-" + UUID.randomUUID() + "/";
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] readAll(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    @Test
+    void smallObjectRoundTrips() throws IOException {
+        byte[] data = "hello lifeboat".getBytes();
+        ObjectInfo info = store().putBytes(p + "a/b.txt", data);
+        assertEquals(p + "a/b.txt", info.key());
+        assertEquals(data.length, info.size());
+        assertArrayEquals(data, readAll(store().get(p + "a/b.txt")));
+    }
+
+    @Test
+    void emptyObjectRoundTrips() throws IOException {
+        store().putBytes(p + "empty", new byte[0]);
+        assertEquals(0, store().stat(p + "empty").orElseThrow().size());
+        assertArrayEquals(new byte[0], readAll(store().get(p + "empty")));
+    }
+
+    @Test
+    void streamOfUnknownLengthAboveThePartSizeRoundTrips() throws Exception {
+        byte[] data = random(PART_SIZE * 2 + 12345, 1);
+        ObjectInfo info = store().put(p + "big.bin", out -> {
+            // Odd-sized writes so parts never align with the caller's buffers.
+            for (int off = 0; off < data.length; off += 77_777) {
+                out.write(data, off, Math.min(77_777, data.length - off));
+            }
+        });
+        assertEquals(data.length, info.size());
+        assertEquals(sha256(data), sha256(readAll(store().get(p + "big.bin"))));
+        assertEquals(data.length, store().stat(p + "big.bin").orElseThrow().size());
+    }
+
+    @Test
+    void producerFailureAbortsAndLeavesNothing() throws IOException {
+        byte[] data = random(PART_SIZE + 1000, 2);
+        IOException thrown = assertThrows(IOException.class, () -> store().put(p + "broken.bin", out -> {
+            out.write(data);
+            throw new IOException("pg_dump died");
+        }));
+        assertEquals("pg_dump died", thrown.getMessage());
+        assertTrue(store().stat(p + "broken.bin").isEmpty(), "no object after a failed producer");
+        assertTrue(store().list(p).isEmpty(), "nothing listed after a failed producer");
+        assertEquals(0, store().abortIncompleteUploads(p, 0), "no multipart upload or temp file left behind");
+    }
+
+    @Test
+    void runtimeExceptionInProducerAlsoAborts() throws IOException {
+        assertThrows(IllegalStateException.class, () -> store().put(p + "x", out -> {
+            out.write(random(PART_SIZE + 10, 3));
+            throw new IllegalStateException("bug");
+        }));
+        assertTrue(store().list(p).isEmpty());
+        assertEquals(0, store().abortIncompleteUploads(p, 0));
+    }
+
+    @Test
+    void closingWithoutCompletingAborts() throws IOException {
+        try (Upload upload = store().beginUpload(p + "never")) {
+            upload.write(random(1000, 4));
+        }
+        assertTrue(store().stat(p + "never").isEmpty());
+        assertEquals(0, store().abortIncompleteUploads(p, 0));
+    }
+
+    @Test
+    void leftoverOfAKilledUploadIsRemovedByAbortIncompleteUploads() throws IOException {
+        Upload abandoned = store().beginUpload(p + "killed.bin");
+        abandoned.write(random(PART_SIZE + 10, 5)); // multipart started, never completed: as if the process died
+        assertTrue(store().list(p).isEmpty(), "an upload in progress is not listed");
+        assertTrue(store().abortIncompleteUploads(p, 0) >= 1, "the leftover is found");
+        assertEquals(0, store().abortIncompleteUploads(p, 0), "and gone");
+        assertTrue(store().list(p).isEmpty());
+    }
+
+    @Test
+    void abortIncompleteUploadsSparesRecentUploads() throws IOException {
+        try (Upload inProgress = store().beginUpload(p + "busy.bin")) {
+            inProgress.write(random(PART_SIZE + 10, 6));
+            assertEquals(0, store().abortIncompleteUploads(p, 3_600_000), "an upload younger than the cutoff is someone's live work");
+            inProgress.write(random(10, 7));
+            inProgress.complete();
+        }
+        assertEquals(PART_SIZE + 20, store().stat(p + "busy.bin").orElseThrow().size());
+    }
+
+    @Test
+    void putReplacesAnExistingObject() throws IOException {
+        store().putBytes(p + "k", "one".getBytes());
+        store().putBytes(p + "k", "two!".getBytes());
+        assertArrayEquals("two!".getBytes(), readAll(store().get(p + "k")));
+    }
+
+    @Test
+    void putIfAbsentCreatesOnceAndNeverOverwrites() throws IOException {
+        assertTrue(store().putIfAbsent(p + "lease", "first".getBytes()));
+        assertFalse(store().putIfAbsent(p + "lease", "second".getBytes()));
+        assertArrayEquals("first".getBytes(), readAll(store().get(p + "lease")));
+    }
+
+    @Test
+    void concurrentPutIfAbsentHasExactlyOneWinner() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                byte[] content = ("writer-" + i).getBytes();
+                Callable<Boolean> attempt = () -> store().putIfAbsent(p + "race", content);
+                results.add(pool.submit(attempt));
+            }
+            int winners = 0;
+            for (Future<Boolean> f : results) {
+                winners += f.get() ? 1 : 0;
+            }
+            assertEquals(1, winners);
+            assertTrue(new String(readAll(store().get(p + "race"))).startsWith("writer-"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rangesReturnTheRequestedBytes() throws IOException {
+        byte[] data = random(10_000, 8);
+        store().putBytes(p + "r", data);
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 100, 350), readAll(store().getRange(p + "r", 100, 250)));
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 9_990, 10_000), readAll(store().getRange(p + "r", 9_990, 500)),
+                "a range past the end returns what exists");
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 0, 1), readAll(store().getRange(p + "r", 0, 1)));
+    }
+
+    @Test
+    void missingObjectsAreReportedAsSuch() throws IOException {
+        assertThrows(NoSuchObjectException.class, () -> store().get(p + "absent"));
+        assertThrows(NoSuchObjectException.class, () -> store().getRange(p + "absent", 0, 10));
+        assertTrue(store().stat(p + "absent").isEmpty());
+    }
+
+    @Test
+    void listIsCompleteSortedAndScopedToThePrefixBeyondOneThousandKeys() throws Exception {
+        int count = 1_105;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> writes = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String key = p + "many/" + String.format("%05d", i);
+                writes.add(pool.submit(() -> {
+                    try {
+                        return store().putBytes(key, new byte[] {1});
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }));
+            }
+            for (Future<?> f : writes) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        store().putBytes(p + "manyother", new byte[] {2});
+        store().putBytes(p + "other/x", new byte[] {3});
+
+        List<ObjectInfo> listed = store().list(p + "many/");
+        assertEquals(count, listed.size());
+        List<String> expected = IntStream.range(0, count).mapToObj(i -> p + "many/" + String.format("%05d", i)).toList();
+        assertEquals(expected, listed.stream().map(ObjectInfo::key).toList());
+        assertEquals(1, listed.getFirst().size());
+
+        store().deleteAll(listed.stream().map(ObjectInfo::key).toList());
+        assertTrue(store().list(p + "many/").isEmpty(), "deleteAll beyond one batch removes everything");
+        assertEquals(List.of(p + "manyother", p + "other/x"), store().list(p).stream().map(ObjectInfo::key).toList());
+    }
+
+    @Test
+    void deleteAllIgnoresMissingKeys() throws IOException {
+        store().putBytes(p + "d1", new byte[] {1});
+        store().deleteAll(List.of(p + "d1", p + "does-not-exist"));
+        assertTrue(store().list(p).isEmpty());
+    }
+
+    @Test
+    void reachableStoreSaysSo() throws IOException {
+        store().checkReachable();
+        assertFalse(store().describe().contains(dev.lifeboat.testing.S3ProxyServer.SECRET_KEY), "describe() never shows secrets");
+    }
+}

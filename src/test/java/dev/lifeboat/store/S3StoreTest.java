@@ -1,0 +1,85 @@
+package dev.lifeboat.store;
+
+import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.TestConfigs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The object-store contract against a real S3-compatible server (S3Proxy), plus S3-specific behaviour. */
+class S3StoreTest extends ObjectStoreContract {
+    static S3ProxyServer s3;
+    static ObjectStore store;
+
+    @BeforeAll
+    static void start() throws IOException {
+        s3 = S3ProxyServer.start();
+        s3.createBucket("contract");
+        store = ObjectStores.open(destination("contract", "prefix/in/bucket", false));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (store != null) {
+            store.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    static dev.lifeboat.config.DestinationConfig destination(String bucket, String prefix, boolean create) {
+        String yaml = "destinations:\n" + s3.destinationYaml("s3", bucket, prefix)
+                + "    part-size: 5MiB\n    create-bucket: " + create + "\n";
+        return TestConfigs.parse(yaml).destinations().get("s3");
+    }
+
+    @Override
+    protected ObjectStore store() {
+        return store;
+    }
+
+    @Test
+    void objectsLiveUnderTheDestinationPrefix() throws IOException {
+        store.putBytes(p + "x", new byte[] {1});
+        assertTrue(s3.dataDir().resolve("contract").toFile().exists());
+        try (ObjectStore root = ObjectStores.open(destination("contract", "", false))) {
+            assertTrue(root.stat("prefix/in/bucket/" + p + "x").isPresent());
+        }
+    }
+
+    @Test
+    void missingBucketIsReportedByName() throws IOException {
+        try (ObjectStore missing = ObjectStores.open(destination("no-such-bucket", "", false))) {
+            IOException e = assertThrows(IOException.class, missing::checkReachable);
+            assertTrue(e.getMessage().contains("no-such-bucket"), e.getMessage());
+            assertTrue(e.getMessage().contains("create-bucket"), e.getMessage());
+        }
+    }
+
+    @Test
+    void missingBucketIsCreatedWhenConfigured() throws IOException {
+        try (ObjectStore created = ObjectStores.open(destination("made-by-lifeboat", "", true))) {
+            created.checkReachable();
+            created.putBytes("k", new byte[] {7});
+            assertTrue(created.stat("k").isPresent());
+        }
+    }
+
+    @Test
+    void unreachableServerNamesTheEndpointAndNoSecret() throws IOException {
+        String yaml = "destinations:\n  d:\n    url: s3://nowhere/x\n    endpoint: http://127.0.0.1:1\n    path-style: true\n"
+                + "    access-key-id: AKIDEXAMPLE\n    secret-access-key: super-secret-value\n";
+        try (ObjectStore down = ObjectStores.open(TestConfigs.parse(yaml).destinations().get("d"))) {
+            IOException e = assertThrows(IOException.class, down::checkReachable);
+            assertTrue(e.getMessage().contains("127.0.0.1:1"), e.getMessage());
+            assertFalse(e.getMessage().contains("super-secret-value"));
+        }
+    }
+}
