@@ -31,6 +31,7 @@ final class ConfigValidator {
         config.databases().forEach(this::database);
         config.volumes().forEach(this::volume);
         config.alerts().sinks().forEach(this::sink);
+        config.fly().apiUrl().ifPresent(u -> httpUrl("fly.api-url", u));
         return problems;
     }
 
@@ -145,6 +146,24 @@ final class ConfigValidator {
         threshold(key + ".min-free", v.minFree(), true);
         threshold(key + ".min-free-inodes", v.minFreeInodes(), false);
         positive(key + ".check-interval", v.checkInterval());
+        positive(key + ".max-fsync-latency", v.maxFsyncLatency());
+        positive(key + ".fly-check-interval", v.flyCheckInterval());
+        v.minTimeToFull().ifPresent(d -> positive(key + ".min-time-to-full", d));
+        v.snapshotMaxAge().ifPresent(d -> positive(key + ".snapshot-max-age", d));
+        v.databases().ifPresent(names -> {
+            for (int i = 0; i < names.size(); i++) {
+                DatabaseConfig db = config.databases().get(names.get(i));
+                if (db == null) {
+                    problem(key + ".databases[" + i + "]", "no database named '" + names.get(i) + "'");
+                } else if (!db.type().equals("sqlite")) {
+                    problem(key + ".databases[" + i + "]", "'" + names.get(i) + "' is a " + db.type()
+                            + " database; only sqlite database files live on a volume Lifeboat can check");
+                }
+            }
+        });
+        if (!v.local() && v.flyVolume().isEmpty()) {
+            problem(key + ".fly-volume", "a volume with local: false is checked only through the Fly Machines API; name it with fly-volume:");
+        }
     }
 
     private void sink(String name, AlertsConfig.SinkConfig s) {

@@ -29,6 +29,9 @@ public interface LifeboatConfig {
     /** Alert rules and the sinks that receive notifications. */
     AlertsConfig alerts();
 
+    /** How Lifeboat reaches the Fly Machines API (volume and snapshot checks). */
+    FlyConfig fly();
+
     /** Settings of the HTTP API served by long-running commands. */
     @WithName("http")
     HttpConfig http();

@@ -1,0 +1,176 @@
+package dev.lifeboat.volume;
+
+import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.config.LifeboatConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Checks every configured volume every {@code check-interval} while the agent runs, keeps the latest
+ * {@link VolumeReport} of each, fires it as a CDI event ({@code @Observes VolumeReport}) and exposes it as metrics.
+ * Each volume has its own thread, so a hung disk stalls only its own checks.
+ *
+ * <p>Metrics (gauges, tag {@code volume} plus the Fly labels {@code app}, {@code region}, {@code machine},
+ * {@code process_group} where set): {@code lifeboat_volume_mounted} and {@code lifeboat_volume_read_only} (0/1),
+ * {@code lifeboat_volume_healthy} (0/1), {@code lifeboat_volume_free_bytes}, {@code lifeboat_volume_size_bytes},
+ * {@code lifeboat_volume_free_inodes}, {@code lifeboat_volume_fsync_latency_seconds},
+ * {@code lifeboat_volume_growth_bytes_per_second}, {@code lifeboat_volume_seconds_until_full} and
+ * {@code lifeboat_volume_condition{condition="low_space"}} (1 while that condition fails). Unknown values are NaN.
+ */
+@ApplicationScoped
+public class VolumeMonitor {
+    private static final Logger LOG = Logger.getLogger(VolumeMonitor.class);
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    Event<VolumeReport> events;
+
+    private final Map<String, VolumeReport> latest = new ConcurrentHashMap<>();
+    private final Map<String, VolumeChecker> checkers = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
+    private final List<ScheduledExecutorService> executors = new ArrayList<>();
+
+    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+        start(started.config());
+    }
+
+    /** Starts checking the volumes of {@code config}; the first check of each runs at once. Idempotent. */
+    public synchronized void start(LifeboatConfig config) {
+        if (!executors.isEmpty()) {
+            return;
+        }
+        FlyMachinesClient fly = FlyMachinesClient.Settings.from(config.fly(), System.getenv()).map(FlyMachinesClient::new).orElse(null);
+        String machine = System.getenv("FLY_MACHINE_ID");
+        for (String name : config.volumes().keySet()) {
+            VolumeChecker checker = new VolumeChecker(name, config, fly, machine);
+            checkers.put(name, checker);
+            registerMetrics(name);
+            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lifeboat-volume-" + name);
+                t.setDaemon(true);
+                return t;
+            });
+            executors.add(executor);
+            long every = config.volumes().get(name).checkInterval().toMillis();
+            executor.scheduleWithFixedDelay(() -> runCheck(checker), 0, every, TimeUnit.MILLISECONDS);
+        }
+        if (!config.volumes().isEmpty()) {
+            LOG.infof("checking %d volume(s)%s", config.volumes().size(), fly == null ? "" : " and their Fly volumes");
+        }
+    }
+
+    private void runCheck(VolumeChecker checker) {
+        try {
+            long n = sequences.computeIfAbsent(checker.name(), k -> new AtomicLong()).incrementAndGet();
+            VolumeReport report = checker.check(n, false);
+            VolumeReport previous = latest.put(checker.name(), report);
+            logChanges(previous, report);
+            events.fire(report);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "volume check of '%s' failed unexpectedly", checker.name());
+        }
+    }
+
+    /** Logs a condition when it starts and when it clears, not at every check. */
+    private static void logChanges(VolumeReport previous, VolumeReport now) {
+        for (Condition c : now.failing()) {
+            if (previous == null || !previous.has(c.kind())) {
+                LOG.warnf("volume '%s': %s", now.volume(), c);
+            }
+        }
+        if (previous != null) {
+            for (Condition c : previous.failing()) {
+                if (!now.has(c.kind())) {
+                    LOG.infof("volume '%s': %s cleared", now.volume(), c.kind().id());
+                }
+            }
+        }
+    }
+
+    /** Latest report of every volume checked so far, by volume name. */
+    public Map<String, VolumeReport> reports() {
+        return Map.copyOf(latest);
+    }
+
+    /** Latest report of volume {@code name}, empty before its first check. */
+    public Optional<VolumeReport> report(String name) {
+        return Optional.ofNullable(latest.get(name));
+    }
+
+    private void registerMetrics(String name) {
+        Tags tags = Tags.of("volume", name).and(flyTags());
+        gauge("lifeboat_volume_mounted", "1 when the volume's path is on a mount of its own", tags, name, r -> bool(r.mounted()));
+        gauge("lifeboat_volume_read_only", "1 when the volume is mounted read-only", tags, name, r -> bool(r.readOnly()));
+        gauge("lifeboat_volume_healthy", "1 when every check of the volume passed", tags, name, r -> r.healthy() ? 1 : 0);
+        gauge("lifeboat_volume_free_bytes", "Bytes still usable on the volume", tags, name, r -> num(r.freeBytes()));
+        gauge("lifeboat_volume_size_bytes", "Size of the volume's filesystem", tags, name, r -> num(r.totalBytes()));
+        gauge("lifeboat_volume_free_inodes", "Free inodes on the volume", tags, name, r -> num(r.freeInodes()));
+        gauge("lifeboat_volume_fsync_latency_seconds", "Duration of the last probe's fsync", tags, name,
+                r -> r.fsyncLatency() == null ? Double.NaN : r.fsyncLatency().toNanos() / 1e9);
+        gauge("lifeboat_volume_growth_bytes_per_second", "Recent growth of used bytes", tags, name, r -> num(r.growthBytesPerSecond()));
+        gauge("lifeboat_volume_seconds_until_full", "Estimated seconds until the volume is full at the recent growth rate", tags, name,
+                r -> r.timeToFull() == null ? Double.NaN : r.timeToFull().getSeconds());
+        for (Condition.Kind kind : Condition.Kind.values()) {
+            gauge("lifeboat_volume_condition", "1 while the named volume condition fails", tags.and("condition", kind.id()), name,
+                    r -> r.has(kind) ? 1 : 0);
+        }
+    }
+
+    private void gauge(String metric, String help, Tags tags, String volume, ToDoubleFunction<VolumeReport> value) {
+        Gauge.builder(metric, latest, m -> {
+            VolumeReport r = m.get(volume);
+            return r == null ? Double.NaN : value.applyAsDouble(r);
+        }).description(help).tags(tags).strongReference(true).register(registry);
+    }
+
+    /** Fly labels as Prometheus-style tag names ({@code processGroup} becomes {@code process_group}). */
+    static List<Tag> flyTags() {
+        List<Tag> out = new ArrayList<>();
+        Map<String, String> labels = new LinkedHashMap<>(FlyEnvironment.labels());
+        labels.forEach((k, v) -> out.add(Tag.of(k.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT), v)));
+        return out;
+    }
+
+    private static double bool(Boolean b) {
+        return b == null ? Double.NaN : b ? 1 : 0;
+    }
+
+    private static double num(Number n) {
+        return n == null ? Double.NaN : n.doubleValue();
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        executors.forEach(ScheduledExecutorService::shutdownNow);
+        executors.clear();
+    }
+
+    /** For tests: the checker of {@code name}. */
+    VolumeChecker checker(String name) {
+        return Objects.requireNonNull(checkers.get(name));
+    }
+}
