@@ -1,0 +1,103 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.sqlite.SqliteRestoreService;
+import jakarta.inject.Inject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code lifeboat restore DB}: restores one configured database from its destination. Dispatches on the database's
+ * {@code type}; each type owns its restore (SQLite: {@code dev.lifeboat.sqlite}).
+ */
+@jakarta.enterprise.context.Dependent
+@io.quarkus.arc.Unremovable
+@Command(name = "restore", description = "Restore a database from its backups or replica.")
+public class RestoreCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
+    String database;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Write the restored database here (default: the configured path).")
+    Path output;
+
+    @Option(names = "--timestamp", paramLabel = "T", description = "Restore the state as of this time (ISO-8601, e.g. 2026-01-02T15:04:05Z).")
+    String timestamp;
+
+    @Option(names = "--generation", paramLabel = "G", description = "SQLite: restore from this generation (16 hex digits).")
+    String generation;
+
+    @Option(names = "--index", paramLabel = "I", description = "SQLite, with --generation: replay WAL up to this index (hex).")
+    String index;
+
+    @Option(names = "--if-db-not-exists", description = "Do nothing (exit 0) when the target database file already exists.")
+    boolean ifDbNotExists;
+
+    @Option(names = "--if-replica-exists", description = "Do nothing (exit 0) when there is nothing to restore from.")
+    boolean ifReplicaExists;
+
+    @Inject
+    SqliteRestoreService sqlite;
+
+    @Override
+    public Integer call() {
+        LifeboatConfig loaded = config.load();
+        DatabaseConfig db = loaded.databases().get(database);
+        if (db == null) {
+            throw new UserFacingException("no database named '" + database + "' in " + config.path()
+                    + "; configured: " + String.join(", ", loaded.databases().keySet()));
+        }
+        Instant at = parseTime(timestamp);
+        return switch (db.type()) {
+            case "sqlite" -> restoreSqlite(loaded, db, at);
+            default -> throw new UserFacingException("restore of " + db.type() + " databases is not available in this build");
+        };
+    }
+
+    private int restoreSqlite(LifeboatConfig loaded, DatabaseConfig db, Instant at) {
+        if (index != null && generation == null) {
+            throw new UserFacingException("--index needs --generation: an index only means something within one generation");
+        }
+        Integer maxIndex = null;
+        if (index != null) {
+            try {
+                maxIndex = Integer.parseUnsignedInt(index, 16);
+            } catch (NumberFormatException e) {
+                throw new UserFacingException("--index must be a hexadecimal WAL index such as 0000002a, not '" + index + "'");
+            }
+        }
+        Path target = output != null ? output : Path.of(db.path().orElseThrow(
+                () -> new UserFacingException("databases." + database + ".path is not set; pass -o PATH")));
+        var outcome = sqlite.restore(loaded, database, target, at, generation, maxIndex, ifDbNotExists, ifReplicaExists);
+        spec.commandLine().getOut().println(outcome);
+        return 0;
+    }
+
+    static Instant parseTime(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new UserFacingException("--timestamp must be an ISO-8601 time with a zone, such as 2026-01-02T15:04:05Z, not '" + text + "'");
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.sqlite.ReplicaCatalog.Generation;
+import dev.lifeboat.sqlite.ReplicaLayout.Segment;
+import dev.lifeboat.sqlite.ReplicaLayout.Snapshot;
+import dev.lifeboat.store.ObjectStore;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Rebuilds a database file from a replica (Litestream 0.3 layout, written by Lifeboat or by litestream): the chosen
+ * snapshot, then each later WAL index replayed by SQLite itself (the segments of an index are joined into a
+ * {@code -wal} file and a TRUNCATE checkpoint applies it). The result must pass {@code PRAGMA integrity_check}
+ * before it is renamed into place; until then only a temporary file next to the target exists.
+ */
+public final class SqliteRestorer {
+    private static final Logger LOG = Logger.getLogger(SqliteRestorer.class);
+
+    /**
+     * What to restore.
+     *
+     * @param output     where the database file goes
+     * @param timestamp  restore the state as of this time (object times in the store), or null for the newest
+     * @param generation restrict to this generation, or null to choose
+     * @param maxIndex   with a generation: replay WAL up to and including this index, or null for all
+     */
+    public record Options(Path output, Instant timestamp, String generation, Integer maxIndex) {
+    }
+
+    /** What was restored. */
+    public record Result(String generation, int snapshotIndex, int lastIndex, long lastOffsetEnd, long bytes) {
+    }
+
+    private final ObjectStore store;
+
+    public SqliteRestorer(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Chooses the generation and snapshot Litestream would, or empty when the replica holds nothing restorable. */
+    public Optional<Generation> chooseGeneration(ReplicaCatalog catalog, Options o) {
+        Generation best = null;
+        for (Generation g : catalog.generations().values()) {
+            if (g.snapshots().isEmpty() || (o.generation() != null && !o.generation().equals(g.name()))) {
+                continue;
+            }
+            if (o.timestamp() != null && g.createdAt().isAfter(o.timestamp())) {
+                continue;
+            }
+            if (best == null || g.updatedAt().isAfter(best.updatedAt())) {
+                best = g;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    public Result restore(Options o) throws IOException {
+        ReplicaCatalog catalog = ReplicaCatalog.load(store);
+        Generation g = chooseGeneration(catalog, o).orElseThrow(() -> new UserFacingException(
+                "no restorable generation in " + store.describe()
+                        + (o.generation() != null ? " named " + o.generation() : "")
+                        + (o.timestamp() != null ? " that existed at " + o.timestamp() : "")
+                        + ": run 'lifeboat list' to see what the replica holds"));
+        Snapshot snap = g.snapshots().stream()
+                .filter(s -> o.maxIndex() == null || s.index() <= o.maxIndex())
+                .filter(s -> o.timestamp() == null || !s.createdAt().isAfter(o.timestamp()))
+                .max(Comparator.comparingInt(Snapshot::index).thenComparing(Snapshot::createdAt))
+                .orElseThrow(() -> new UserFacingException("generation " + g.name() + " has no snapshot before the requested point"));
+
+        Map<Integer, List<Segment>> byIndex = new TreeMap<>();
+        for (Segment s : g.segments()) {
+            if (s.index() < snap.index()) {
+                continue;
+            }
+            if ((o.maxIndex() != null && s.index() > o.maxIndex()) || (o.timestamp() != null && s.createdAt().isAfter(o.timestamp()))) {
+                break; // segments are time-ordered along (index, offset): nothing after this is wanted
+            }
+            byIndex.computeIfAbsent(s.index(), i -> new ArrayList<>()).add(s);
+        }
+        int expected = snap.index();
+        for (int index : byIndex.keySet()) {
+            if (index != expected++) {
+                throw new IOException("replica is missing WAL index " + String.format("%08x", expected - 1) + " of generation " + g.name());
+            }
+        }
+
+        Path out = o.output().toAbsolutePath();
+        Files.createDirectories(out.getParent());
+        Path tmp = out.resolveSibling(out.getFileName() + ".lifeboat-restore");
+        deleteWithSidecars(tmp);
+        long started = System.nanoTime();
+        try {
+            try (InputStream in = Lz4Frames.decompress(store.get(ReplicaLayout.snapshotKey(g.name(), snap.index())));
+                 OutputStream os = Files.newOutputStream(tmp)) {
+                in.transferTo(os);
+            }
+            int lastIndex = snap.index();
+            long lastEnd = 0;
+            for (var e : byIndex.entrySet()) {
+                lastEnd = writeWal(SqliteFiles.wal(tmp), e.getValue());
+                applyWal(tmp);
+                lastIndex = e.getKey();
+            }
+            List<String> problems;
+            try {
+                problems = SqliteFiles.integrityProblems(tmp);
+            } catch (SQLException e) {
+                throw new IOException("restored database cannot be opened: " + e.getMessage(), e);
+            }
+            if (!problems.isEmpty()) {
+                throw new IOException("restored database fails integrity_check (" + String.join("; ", problems.subList(0, Math.min(3, problems.size())))
+                        + "); it was not moved into place");
+            }
+            Files.deleteIfExists(SqliteFiles.wal(tmp));
+            Files.deleteIfExists(SqliteFiles.shm(tmp));
+            // A stale -wal next to the target would be replayed onto the restored file by the next opener.
+            Files.deleteIfExists(SqliteFiles.wal(out));
+            Files.deleteIfExists(SqliteFiles.shm(out));
+            long bytes = Files.size(tmp);
+            SqliteFiles.moveIntoPlace(tmp, out);
+            LOG.infof("restored %s from generation %s (snapshot %08x, WAL through %08x) in %d ms", out, g.name(), snap.index(), lastIndex,
+                    (System.nanoTime() - started) / 1_000_000);
+            return new Result(g.name(), snap.index(), lastIndex, lastEnd, bytes);
+        } finally {
+            deleteWithSidecars(tmp);
+        }
+    }
+
+    /** Joins one WAL index's segments, checking that each starts where the previous ended; returns the total length. */
+    private long writeWal(Path wal, List<Segment> segments) throws IOException {
+        long written = 0;
+        try (OutputStream os = Files.newOutputStream(wal)) {
+            for (Segment s : segments) {
+                if (s.offset() != written) {
+                    throw new IOException("WAL segments of generation " + s.generation() + " index " + String.format("%08x", s.index())
+                            + " are not contiguous: expected offset " + written + ", found " + s.offset());
+                }
+                try (InputStream in = Lz4Frames.decompress(store.get(ReplicaLayout.segmentKey(s.generation(), s.index(), s.offset())))) {
+                    written += in.transferTo(os);
+                }
+            }
+        }
+        return written;
+    }
+
+    private static void applyWal(Path db) throws IOException {
+        Files.deleteIfExists(SqliteFiles.shm(db));
+        try (Connection c = SqliteFiles.open(db); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            if (!rs.next() || rs.getInt(1) != 0) {
+                throw new IOException("SQLite could not apply a restored WAL (checkpoint busy)");
+            }
+        } catch (SQLException e) {
+            throw new IOException("SQLite could not apply a restored WAL: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteWithSidecars(Path db) throws IOException {
+        Files.deleteIfExists(db);
+        Files.deleteIfExists(SqliteFiles.wal(db));
+        Files.deleteIfExists(SqliteFiles.shm(db));
+    }
+}
