@@ -35,6 +35,8 @@ public final class ConfigLoader {
     /** Environment variable (and Java system property {@code lifeboat.config}) naming the configuration file. */
     public static final String ENV_VAR = "LIFEBOAT_CONFIG";
 
+    static final List<String> TOP_LEVEL_KEYS = List.of("destinations", "databases", "volumes", "alerts", "http");
+
     private final Map<String, String> environment;
 
     public ConfigLoader(Map<String, String> environment) {
@@ -78,11 +80,18 @@ public final class ConfigLoader {
         Map<String, String> flat = new LinkedHashMap<>();
         Object tree = readYaml(text, problems);
         if (tree instanceof Map<?, ?> map) {
+            for (Object top : map.keySet()) {
+                if (!TOP_LEVEL_KEYS.contains(String.valueOf(top))) {
+                    problems.add(new ConfigProblem(String.valueOf(top), UNKNOWN_KEY + "; the top-level keys are " + String.join(", ", TOP_LEVEL_KEYS)));
+                }
+            }
             flatten("", map, flat, problems);
         } else if (tree != null) {
             problems.add(new ConfigProblem("", "the file must be a YAML mapping with keys such as destinations: and databases:"));
         }
-        LifeboatConfig config = problems.isEmpty() ? map(origin, flat, problems) : null;
+        boolean onlyUnknownKeys = problems.stream().allMatch(ConfigLoader::isUnknownKey);
+        flat.keySet().removeIf(k -> !TOP_LEVEL_KEYS.contains(k.split("[.\\[]", 2)[0]));
+        LifeboatConfig config = onlyUnknownKeys ? map(origin, flat, problems) : null;
         if (config == null && !problems.isEmpty() && problems.stream().allMatch(ConfigLoader::isUnknownKey)) {
             // Unknown keys alone do not stop the other checks: map what is known so every problem is reported at once.
             Map<String, String> known = new LinkedHashMap<>(flat);
@@ -96,6 +105,15 @@ public final class ConfigLoader {
             throw new InvalidConfigException(origin, problems.stream().sorted().distinct().toList());
         }
         return config;
+    }
+
+    /** SmallRye reads any unknown word as false; a typo such as {@code path-style: ture} must be an error instead. */
+    private static Boolean strictBoolean(String text) {
+        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "on" -> Boolean.TRUE;
+            case "false", "no", "off" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException("expected true or false");
+        };
     }
 
     private static boolean isUnknownKey(ConfigProblem p) {
@@ -149,6 +167,8 @@ public final class ConfigLoader {
             SmallRyeConfig config = new SmallRyeConfigBuilder()
                     .withSources(new PropertiesConfigSource(prefixed, origin.toString(), 100))
                     .withConverter(Duration.class, 200, new DurationConverter())
+                    .withConverter(ByteSize.class, 200, ByteSize::parse)
+                    .withConverter(Boolean.class, 200, ConfigLoader::strictBoolean)
                     .withMapping(LifeboatConfig.class)
                     .withValidateUnknown(true)
                     .build();
