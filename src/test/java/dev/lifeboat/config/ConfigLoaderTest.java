@@ -71,6 +71,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theFlyExamplesAreValidWithTheSecretsFlySets() {
+        Map<String, String> flyEnv = Map.of("BUCKET_NAME", "my-tigris-bucket", "AWS_ACCESS_KEY_ID", "tid_x",
+                "AWS_SECRET_ACCESS_KEY", "tsec_y", "DATABASE_URL", "postgres://app:pw@my-db.flycast:5432/app");
+        LifeboatConfig app = new ConfigLoader(flyEnv).load(Path.of("fly/app.yml"));
+        assertEquals("s3://my-tigris-bucket/lifeboat/app", app.destinations().get("tigris").url());
+        assertEquals("https://fly.storage.tigris.dev", app.destinations().get("tigris").endpoint().orElseThrow());
+        LifeboatConfig backup = new ConfigLoader(flyEnv).load(Path.of("fly/backup.yml"));
+        assertEquals("postgres", backup.databases().get("main").type());
+    }
+
+    @Test
     void cronAndIntervalSchedulesAreAccepted() {
         TestConfigs.parse(DEST + """
                 databases:
