@@ -1,0 +1,135 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.stream.BackupWriter;
+import dev.lifeboat.stream.Compression;
+import dev.lifeboat.stream.age.Age;
+import dev.lifeboat.stream.age.AgeRecipient;
+import dev.lifeboat.store.Upload;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One backup of one PostgreSQL database: {@code pg_dump -Fc -Z0} → compression → age → SHA-256 → multipart
+ * upload, then the manifest. Memory is bounded by the store's part size whatever the database size; no temporary
+ * files.
+ *
+ * <p>Order of events, each failure leaving no listed backup and no open upload:
+ * <ol>
+ *   <li>connect (the agent's one connection), check that pg_dump's major version is at least the server's;</li>
+ *   <li>take the advisory lock ({@link PgSession}); if another agent holds it, {@link LockBusyException};</li>
+ *   <li>clean up what interrupted earlier runs left (incomplete uploads, data without a manifest);</li>
+ *   <li>stream the dump; pg_dump's non-zero exit, the timeout or a store error aborts the upload;</li>
+ *   <li>complete the data object, then publish the manifest — the backup exists from that moment.</li>
+ * </ol>
+ */
+public final class PgBackup {
+    private static final Logger LOG = Logger.getLogger(PgBackup.class);
+    private static final int COPY_BUFFER = 256 * 1024;
+
+    /** What to dump and how to store it. */
+    public record Settings(String database, PgUrl url, List<String> selectionArgs, Compression compression,
+                           List<AgeRecipient> recipients, Duration timeout) {
+        /** From a database's configuration (already validated). */
+        public static Settings of(String name, DatabaseConfig db) {
+            List<String> selection = new ArrayList<>();
+            DatabaseConfig.PgDumpConfig s = db.pgDump();
+            s.schemas().orElse(List.of()).forEach(v -> selection.add("--schema=" + v));
+            s.excludeSchemas().orElse(List.of()).forEach(v -> selection.add("--exclude-schema=" + v));
+            s.tables().orElse(List.of()).forEach(v -> selection.add("--table=" + v));
+            s.excludeTables().orElse(List.of()).forEach(v -> selection.add("--exclude-table=" + v));
+            List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
+            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, Compression.named(db.compression()), recipients, db.timeout());
+        }
+    }
+
+    /** Another agent (or this one) is dumping this database right now; nothing was done. */
+    public static final class LockBusyException extends IOException {
+        public LockBusyException(String message) {
+            super(message);
+        }
+    }
+
+    private final Settings settings;
+    private final BackupCatalog catalog;
+    private final PgTools tools;
+    private final Clock clock;
+
+    public PgBackup(Settings settings, BackupCatalog catalog, PgTools tools, Clock clock) {
+        this.settings = settings;
+        this.catalog = catalog;
+        this.tools = tools;
+        this.clock = clock;
+    }
+
+    /** Runs the backup and returns its published manifest; any exception means no backup was added. */
+    public Manifest run() throws IOException {
+        try (PgSession session = PgSession.open(settings.url())) {
+            String serverVersion = session.serverVersion();
+            PgTools.Tool pgDump = tools.forServer("pg_dump", PgTools.major(serverVersion), serverVersion);
+            if (!session.tryBackupLock()) {
+                throw new LockBusyException("another backup of " + settings.url() + " is running (advisory lock held); skipped");
+            }
+            catalog.cleanUpLeftovers();
+            List<Manifest.TableRows> rows = session.estimatedRowCounts();
+            return dump(pgDump, serverVersion, rows);
+        }
+    }
+
+    private Manifest dump(PgTools.Tool pgDump, String serverVersion, List<Manifest.TableRows> rows) throws IOException {
+        Instant started = clock.instant();
+        String id = BackupCatalog.newId(started);
+        String suffix = ".pgdump" + settings.compression().extension() + (settings.recipients().isEmpty() ? "" : ".age");
+        String dataKey = BackupCatalog.dataKey(id, suffix);
+        List<String> command = new ArrayList<>(List.of(pgDump.path().toString(), "--format=custom", "--compress=0",
+                "--no-password", "--dbname=" + settings.url().libpqUrlWithoutPassword()));
+        command.addAll(settings.selectionArgs());
+        LOG.infof("backup %s of %s started with %s %s", id, settings.database(), pgDump.path(), pgDump.version());
+        BackupWriter writer;
+        try (ToolProcess dump = ToolProcess.start("pg_dump", command, settings.url(), settings.timeout());
+             Upload upload = catalog.store().beginUpload(dataKey)) {
+            writer = BackupWriter.open(upload, settings.compression(), settings.recipients());
+            byte[] buffer = new byte[COPY_BUFFER];
+            try (InputStream out = dump.stdout()) {
+                int n;
+                while ((n = out.read(buffer)) >= 0) {
+                    writer.write(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                // A store failure while pg_dump streams; pg_dump's own error (if any) says more.
+                throw new IOException("upload of " + dataKey + " failed: " + e.getMessage() + dump.reason(), e);
+            }
+            writer.close();
+            dump.awaitSuccess();
+            upload.complete();
+        }
+        Instant finished = clock.instant();
+        Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), "postgres", dataKey, started, finished,
+                writer.rawBytes(), writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),
+                settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
+                serverVersion, pgDump.version(), Manifest.DUMP_FORMAT_CUSTOM, rows, Manifest.ROW_COUNTS_ESTIMATE);
+        try {
+            catalog.publish(manifest);
+        } catch (IOException e) {
+            try {
+                catalog.store().deleteAll(List.of(dataKey));
+            } catch (IOException ignored) {
+                // left as an orphan: removed by the next run's clean-up
+            }
+            throw new IOException("backup data written but its manifest could not be: " + e.getMessage(), e);
+        }
+        LOG.infof("backup %s of %s done: %d bytes dumped, %d stored (%s%s) in %s", id, settings.database(), writer.rawBytes(),
+                writer.storedBytes(), settings.compression().configName(), settings.recipients().isEmpty() ? "" : ", age",
+                manifest.duration());
+        return manifest;
+    }
+}
