@@ -79,10 +79,24 @@ class PackagedAppIT {
         System.out.println(report);
         Files.writeString(Path.of("target/startup-measurement.txt"), report + "\n");
 
+        assertDashboardRendersTheStatus(port);
+
         agent.destroy(); // SIGTERM: a graceful stop, reported the conventional way (128 + 15)
         assertTrue(agent.waitFor(30, TimeUnit.SECONDS), "agent stops on SIGTERM");
         assertEquals(143, agent.exitValue(), logs(dir));
         assertTrue(logs(dir).contains("lifeboat stopped"), logs(dir));
+    }
+
+    /** The dashboard page, rendered by a real headless Chromium, shows the configured database and a healthy destination. */
+    private static void assertDashboardRendersTheStatus(int port) throws Exception {
+        Path profile = Files.createTempDirectory("chromium-");
+        String dom = ExternalProcess.run(List.of("chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--virtual-time-budget=5000", "--dump-dom", "http://127.0.0.1:" + port + "/"),
+                Duration.ofSeconds(90));
+        assertTrue(dom.contains("<h2>Databases</h2>"), dom);
+        assertTrue(dom.contains("<h3>app</h3>") || dom.contains("<h3>app<span"), "database card rendered: " + dom);
+        assertTrue(dom.contains("<h3>local<span class=\"badge ok\">ok</span></h3>"), "destination shown healthy: " + dom);
     }
 
     @Test
