@@ -8,11 +8,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Alert rules' thresholds and the sinks notifications go to. */
+/**
+ * Alert rules' thresholds, the firing/resolved lifecycle, delivery and the sinks notifications go to.
+ * The README's "Alerts" section documents every key with an example; keep the two in step.
+ */
 public interface AlertsConfig {
-    /** How long a condition must hold before its alert fires. */
+    /** Rule identifiers a sink's {@code rules:} filter may name (the README lists what each one means). */
+    List<String> RULE_IDS = List.of("backup-stale", "backup-failures", "drill-failed", "replication-lag",
+            "replication-error", "volume-unmounted", "volume-read-only", "volume-low-space", "volume-low-inodes",
+            "volume-slow-fsync", "destination-unreachable", "config-invalid");
+
+    /** How long a condition must hold before its alert fires; a condition that clears sooner sends nothing. */
     @WithName("for")
-    @WithDefault("0s")
+    @WithDefault("2m")
     Duration pendingFor();
 
     /** How often a still-firing alert is sent again. */
@@ -20,16 +28,93 @@ public interface AlertsConfig {
     @WithDefault("4h")
     Duration repeatInterval();
 
+    /** How often rules are evaluated. */
+    @WithName("evaluate-interval")
+    @WithDefault("30s")
+    Duration evaluateInterval();
+
+    /** How long a resolved alert stays listed by {@code GET /api/v1/alerts}. */
+    @WithName("keep-resolved")
+    @WithDefault("24h")
+    Duration keepResolved();
+
+    /**
+     * Directory of the alert state file and the outbox. Default: {@code /var/lib/lifeboat/alerts} when
+     * {@code /var/lib/lifeboat} exists and is writable, else {@code .lifeboat/state/alerts} under the working directory.
+     */
+    @WithName("state-dir")
+    Optional<String> stateDir();
+
+    /** Directory of notifications not yet delivered; default {@code <state-dir>/outbox}. */
+    @WithName("outbox-dir")
+    Optional<String> outboxDir();
+
+    /** Severity per rule id, overriding the rule's own ({@code info}, {@code warning}, {@code critical}). */
+    Map<String, String> severity();
+
+    /** Thresholds of the rules. */
+    ThresholdsConfig thresholds();
+
+    /** Timeouts and retries of notification delivery. */
+    DeliveryConfig delivery();
+
     /** Named notification targets. */
     Map<String, SinkConfig> sinks();
+
+    /** Rule thresholds; volume space and inode thresholds are the volume's own {@code min-free} / {@code min-free-inodes}. */
+    interface ThresholdsConfig {
+        /**
+         * {@code backup-stale}: the newest successful backup of a database may be at most this old. Default: twice the
+         * gap between two scheduled backups plus the backup {@code timeout} (an hourly schedule with the 2h timeout: 4h).
+         */
+        @WithName("max-backup-age")
+        Optional<Duration> maxBackupAge();
+
+        /** {@code backup-failures}: fire after this many backups of a database failed in a row. */
+        @WithName("consecutive-failures")
+        @WithDefault("2")
+        int consecutiveFailures();
+
+        /** {@code replication-lag}: SQLite changes not yet shipped for longer than this. */
+        @WithName("max-replication-lag")
+        @WithDefault("5m")
+        Duration maxReplicationLag();
+
+        /** {@code volume-slow-fsync}: a probe write plus fsync slower than this. */
+        @WithName("max-fsync-time")
+        @WithDefault("1s")
+        Duration maxFsyncTime();
+    }
+
+    /** How notifications are delivered. */
+    interface DeliveryConfig {
+        /** Connect plus response timeout of one attempt. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** Attempts before a notification is given up and shown as failed in status. */
+        @WithName("max-attempts")
+        @WithDefault("20")
+        int maxAttempts();
+
+        /** Wait after the first failed attempt; doubled after each further failure, with jitter. */
+        @WithName("initial-backoff")
+        @WithDefault("5s")
+        Duration initialBackoff();
+
+        /** Longest wait between two attempts. */
+        @WithName("max-backoff")
+        @WithDefault("10m")
+        Duration maxBackoff();
+    }
 
     /** One notification target. */
     interface SinkConfig {
         /** {@code webhook}, {@code slack}, {@code discord}, {@code pagerduty}, {@code alertmanager} or {@code healthchecks}. */
         String type();
 
-        /** Where to send. May hold a token; never printed. */
-        String url();
+        /** Where to send. May hold a token; never printed. Optional only for pagerduty (Events API v2 endpoint by default). */
+        Optional<String> url();
 
         /** Webhook HMAC signing secret, PagerDuty routing key. Never printed. */
         Optional<String> secret();
@@ -41,5 +126,11 @@ public interface AlertsConfig {
 
         /** Only these rules (all when absent). */
         Optional<List<String>> rules();
+
+        /**
+         * healthchecks: job name ({@code backup.app}) → check, as a slug or UUID appended to {@code url} or a full URL.
+         * Without it every job pings {@code url} itself.
+         */
+        Map<String, String> jobs();
     }
 }

@@ -30,7 +30,7 @@ final class ConfigValidator {
         config.destinations().forEach(this::destination);
         config.databases().forEach(this::database);
         config.volumes().forEach(this::volume);
-        config.alerts().sinks().forEach(this::sink);
+        alerts(config.alerts());
         config.fly().apiUrl().ifPresent(u -> httpUrl("fly.api-url", u));
         return problems;
     }
@@ -166,15 +166,86 @@ final class ConfigValidator {
         }
     }
 
+    private void alerts(AlertsConfig a) {
+        positive("alerts.repeat-interval", a.repeatInterval());
+        positive("alerts.evaluate-interval", a.evaluateInterval());
+        positive("alerts.keep-resolved", a.keepResolved());
+        if (a.pendingFor().isNegative()) {
+            problem("alerts.for", "must not be negative (0s fires at the first evaluation)");
+        }
+        a.severity().forEach((rule, severity) -> {
+            knownRule("alerts.severity." + rule, rule);
+            if (!SEVERITIES.contains(severity)) {
+                problem("alerts.severity." + rule, "unknown severity '" + severity + "'; use info, warning or critical");
+            }
+        });
+        a.thresholds().maxBackupAge().ifPresent(d -> positive("alerts.thresholds.max-backup-age", d));
+        if (a.thresholds().consecutiveFailures() < 1) {
+            problem("alerts.thresholds.consecutive-failures", "must be at least 1");
+        }
+        positive("alerts.thresholds.max-replication-lag", a.thresholds().maxReplicationLag());
+        positive("alerts.thresholds.max-fsync-time", a.thresholds().maxFsyncTime());
+        var d = a.delivery();
+        positive("alerts.delivery.timeout", d.timeout());
+        positive("alerts.delivery.initial-backoff", d.initialBackoff());
+        positive("alerts.delivery.max-backoff", d.maxBackoff());
+        if (d.maxAttempts() < 1) {
+            problem("alerts.delivery.max-attempts", "must be at least 1");
+        }
+        a.sinks().forEach(this::sink);
+    }
+
+    private void knownRule(String key, String rule) {
+        if (!AlertsConfig.RULE_IDS.contains(rule)) {
+            problem(key, "unknown rule '" + rule + "'; use one of " + String.join(", ", AlertsConfig.RULE_IDS));
+        }
+    }
+
     private void sink(String name, AlertsConfig.SinkConfig s) {
         String key = "alerts.sinks." + name;
         name("alerts.sinks", name);
         if (!SINK_TYPES.contains(s.type())) {
             problem(key + ".type", "unknown sink type '" + s.type() + "'; use one of " + String.join(", ", SINK_TYPES.stream().sorted().toList()));
         }
-        httpUrl(key + ".url", s.url());
+        if (s.url().isPresent()) {
+            sinkUrl(key + ".url", s.url().get());
+        } else if (!s.type().equals("pagerduty")) {
+            problem(key + ".url", "a " + s.type() + " sink needs url: (where notifications are sent)");
+        }
+        if (s.type().equals("pagerduty") && s.secret().filter(v -> !v.isBlank()).isEmpty()) {
+            problem(key + ".secret", "a pagerduty sink needs secret: (the Events API v2 integration's routing key)");
+        }
+        if (!s.type().equals("healthchecks") && !s.jobs().isEmpty()) {
+            problem(key + ".jobs", "jobs applies to healthchecks sinks only");
+        }
+        s.jobs().forEach((job, check) -> {
+            if (check.isBlank()) {
+                problem(key + ".jobs." + job, "name a check: a slug or UUID appended to url, or a full https:// ping URL");
+            } else if (check.contains("://")) {
+                sinkUrl(key + ".jobs." + job, check);
+            }
+        });
         if (!SEVERITIES.contains(s.minSeverity())) {
             problem(key + ".min-severity", "unknown severity '" + s.minSeverity() + "'; use info, warning or critical");
+        }
+        s.rules().ifPresent(rules -> {
+            for (int i = 0; i < rules.size(); i++) {
+                knownRule(key + ".rules[" + i + "]", rules.get(i));
+            }
+        });
+    }
+
+    /** Like {@link #httpUrl} but never repeats the URL: a Slack, Discord or healthchecks URL is itself a secret. */
+    private void sinkUrl(String key, String text) {
+        URI parsed;
+        try {
+            parsed = new URI(text);
+        } catch (URISyntaxException e) {
+            problem(key, "malformed URL (not shown: it may hold a token): " + e.getReason().replace(text, "***"));
+            return;
+        }
+        if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
+            problem(key, "not an http(s) URL with a host (the URL is not shown: it may hold a token)");
         }
     }
 

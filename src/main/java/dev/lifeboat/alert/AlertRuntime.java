@@ -1,0 +1,68 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.config.AlertsConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * The alerting machinery built for one configuration: sinks, lifecycle, state store, outbox, evaluator and
+ * deliverer. Plain objects (no CDI) so tests build it with their own clock and randomness.
+ */
+final class AlertRuntime implements AutoCloseable {
+    /** Preferred home of persistent state on a server (a Fly volume is usually mounted under it or at /data). */
+    static final Path SYSTEM_STATE_DIR = Path.of("/var/lib/lifeboat");
+    /** Fallback under the working directory, next to the demo configuration's data. */
+    static final Path LOCAL_STATE_DIR = Path.of(".lifeboat", "state");
+
+    final AlertsConfig config;
+    final Map<String, Sink> sinks;
+    final Path stateDir;
+    final Outbox outbox;
+    final Alerter alerter;
+    final Deliverer deliverer;
+
+    private AlertRuntime(AlertsConfig config, Map<String, Sink> sinks, Path stateDir, Outbox outbox, Alerter alerter, Deliverer deliverer) {
+        this.config = config;
+        this.sinks = sinks;
+        this.stateDir = stateDir;
+        this.outbox = outbox;
+        this.alerter = alerter;
+        this.deliverer = deliverer;
+    }
+
+    static AlertRuntime create(AlertsConfig config, Clock clock, RandomGenerator random, Map<String, String> baseLabels,
+                               Deliverer.Listener listener) throws IOException {
+        Map<String, Sink> sinks = new LinkedHashMap<>();
+        new java.util.TreeMap<>(config.sinks()).forEach((name, c) -> sinks.put(name, Sink.of(name, c)));
+        Path stateDir = stateDir(config);
+        Files.createDirectories(stateDir);
+        Outbox outbox = new Outbox(config.outboxDir().map(Path::of).orElse(stateDir.resolve("outbox")));
+        AlertLifecycle lifecycle = new AlertLifecycle(config.pendingFor(), config.repeatInterval(), config.keepResolved(),
+                c -> config.severity().containsKey(c.rule()) ? Severity.parse(config.severity().get(c.rule())) : c.severity());
+        Alerter alerter = new Alerter(lifecycle, new AlertStateStore(stateDir), outbox, sinks, baseLabels, clock);
+        var d = config.delivery();
+        Deliverer deliverer = new Deliverer(outbox, sinks, clock, random, new Backoff(d.initialBackoff(), d.maxBackoff()),
+                d.maxAttempts(), d.timeout(), listener);
+        return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer);
+    }
+
+    /** {@code alerts.state-dir}, else {@code /var/lib/lifeboat/alerts} if that parent is writable, else {@code .lifeboat/state/alerts}. */
+    static Path stateDir(AlertsConfig config) {
+        if (config.stateDir().isPresent()) {
+            return Path.of(config.stateDir().get());
+        }
+        Path base = Files.isDirectory(SYSTEM_STATE_DIR) && Files.isWritable(SYSTEM_STATE_DIR) ? SYSTEM_STATE_DIR : LOCAL_STATE_DIR;
+        return base.resolve("alerts");
+    }
+
+    @Override
+    public void close() {
+        deliverer.close();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.lifeboat.alert;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Where one alert (one rule and subject) stands in its lifecycle; persisted in the state file so a restart neither
+ * re-fires nor forgets it.
+ *
+ * @param activeSince    when the condition started to hold (the alert's {@code startsAt})
+ * @param firedAt        when it went from pending to firing (null while pending)
+ * @param lastNotifiedAt when the last firing notification (first or repeat) was queued
+ * @param resolvedAt     when it resolved (null unless {@link Status#RESOLVED})
+ * @param notifications  firing notifications queued so far in this episode (1 = the first, then repeats)
+ */
+@RegisterForReflection
+public record AlertState(String rule, String subject, Severity severity, Status status, String summary,
+                         Map<String, String> labels, Map<String, String> values, Instant activeSince,
+                         Instant firedAt, Instant lastNotifiedAt, Instant resolvedAt, int notifications) {
+
+    /** Lifecycle states. A condition that clears while pending is dropped without any notification. */
+    public enum Status { PENDING, FIRING, RESOLVED }
+
+    public AlertState {
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        values = values == null ? Map.of() : Map.copyOf(values);
+    }
+
+    public String key() {
+        return Condition.key(rule, subject);
+    }
+
+    AlertState withStatus(Status s, Instant firedAt, Instant lastNotifiedAt, Instant resolvedAt, int notifications) {
+        return new AlertState(rule, subject, severity, s, summary, labels, values, activeSince, firedAt, lastNotifiedAt, resolvedAt, notifications);
+    }
+
+    /** Same lifecycle position, with what the condition says now. */
+    AlertState observed(Condition c, Severity effective) {
+        return new AlertState(rule, subject, effective, status, c.summary(), c.labels(), c.values(), activeSince, firedAt, lastNotifiedAt, resolvedAt, notifications);
+    }
+}

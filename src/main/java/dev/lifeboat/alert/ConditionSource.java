@@ -1,0 +1,27 @@
+package dev.lifeboat.alert;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A capability's input to alerting. Each capability (backups, replication, volumes, drills, destinations)
+ * implements this as an {@code @ApplicationScoped} CDI bean; the alert service calls every source on each
+ * evaluation and runs the lifecycle (pending → firing → repeat → resolved) over what they report.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Report one {@link Condition} per rule and subject you know about, firing or not. Reporting
+ *       {@code firing=false} resolves a firing alert; so does no longer reporting it at all.</li>
+ *   <li>Report nothing for a subject you know nothing about yet (for example before its first check): an unknown
+ *       state neither fires nor resolves.</li>
+ *   <li>Be fast and never block on I/O: read the state your capability already keeps in memory. Throwing is
+ *       allowed; the evaluation then leaves every existing alert as it was (it resolves nothing) and logs the error.</li>
+ *   <li>Compute conditions with the pure rule functions in this package ({@link BackupStalenessRule},
+ *       {@link ConsecutiveFailuresRule}, {@link ReplicationLagRule}, {@link VolumeRules}...), so thresholds and
+ *       wording stay consistent; thresholds come from {@code alerts.thresholds} in the configuration.</li>
+ * </ul>
+ */
+public interface ConditionSource {
+    /** The conditions observed now. */
+    List<Condition> conditions(Instant now);
+}

@@ -1,0 +1,149 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.alert.Outbox.Delivery;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Sends what the outbox holds. Each sink's deliveries go out strictly in order: while the oldest one waits for its
+ * retry, the sink's later ones wait too, so a resolve never reaches PagerDuty before its trigger. Network errors,
+ * timeouts, 408, 425, 429 and 5xx are retried with {@link Backoff}; other answers (4xx, 3xx) are permanent and the
+ * delivery moves to the outbox's {@code failed/}, shown in status. Uses the JDK HttpClient (no extra dependency,
+ * works in a native image); redirects are not followed, since a moved webhook is a configuration mistake to report.
+ */
+final class Deliverer {
+    private static final Logger LOG = Logger.getLogger(Deliverer.class);
+    private static final int MAX_RESPONSE_IN_ERROR = 200;
+
+    /** Told about each attempt's outcome (metrics). */
+    interface Listener {
+        void attempted(String sink, Outcome outcome);
+    }
+
+    enum Outcome { DELIVERED, RETRY, FAILED }
+
+    private final Outbox outbox;
+    private final Map<String, Sink> sinks;
+    private final HttpClient http;
+    private final Clock clock;
+    private final RandomGenerator random;
+    private final Backoff backoff;
+    private final int maxAttempts;
+    private final Duration timeout;
+    private final Listener listener;
+
+    Deliverer(Outbox outbox, Map<String, Sink> sinks, Clock clock, RandomGenerator random, Backoff backoff, int maxAttempts,
+              Duration timeout, Listener listener) {
+        this.outbox = outbox;
+        this.sinks = Map.copyOf(sinks);
+        this.clock = clock;
+        this.random = random;
+        this.backoff = backoff;
+        this.maxAttempts = maxAttempts;
+        this.timeout = timeout;
+        this.listener = listener;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
+    /** Attempts every delivery that is due now, in order per sink; returns how many attempts were made. */
+    synchronized int deliverDue() {
+        Instant now = clock.instant();
+        Set<String> waiting = new HashSet<>();
+        int attempts = 0;
+        for (Delivery d : outbox.pending()) {
+            if (waiting.contains(d.sink())) {
+                continue;
+            }
+            Sink sink = sinks.get(d.sink());
+            try {
+                if (sink == null) {
+                    outbox.giveUp(d.failed(now, "sink '" + d.sink() + "' is no longer configured", d.attempts()));
+                    continue;
+                }
+                if (d.nextAttemptAt().isAfter(now)) {
+                    waiting.add(d.sink());
+                    continue;
+                }
+                attempts++;
+                if (!attempt(sink, d, now)) {
+                    waiting.add(d.sink());
+                }
+            } catch (IOException e) {
+                LOG.errorf("cannot update the alert outbox in %s: %s", outbox.dir(), e.getMessage());
+                waiting.add(d.sink());
+            }
+        }
+        return attempts;
+    }
+
+    /** One attempt; false when the sink should not be tried again this round. */
+    private boolean attempt(Sink sink, Delivery d, Instant now) throws IOException {
+        Optional<SinkRequest> rendered = sink.render(d.notification(), now.getEpochSecond());
+        if (rendered.isEmpty()) {
+            outbox.delivered(d); // nothing to send for this sink (e.g. a job it does not watch)
+            return true;
+        }
+        SinkRequest r = rendered.get();
+        String error;
+        boolean retryable;
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(r.uri()).timeout(timeout)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
+            r.headers().forEach(request::header);
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            int status = response.statusCode();
+            if (status >= 200 && status < 300) {
+                outbox.delivered(d);
+                listener.attempted(sink.name(), Outcome.DELIVERED);
+                return true;
+            }
+            retryable = status >= 500 || status == 408 || status == 425 || status == 429;
+            String text = response.body() == null ? "" : response.body().strip();
+            error = "HTTP " + status + " from " + sink.target()
+                    + (text.isEmpty() ? "" : ": " + Payloads.truncate(text.replaceAll("\\s+", " "), MAX_RESPONSE_IN_ERROR));
+        } catch (IOException e) {
+            retryable = true;
+            error = e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "") + " (" + sink.target() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        error = sink.scrub(error);
+        int made = d.attempts() + 1;
+        if (!retryable || made >= maxAttempts) {
+            String why = retryable ? "gave up after " + made + " attempts; last: " + error : "permanent failure: " + error;
+            outbox.giveUp(d.failed(now, why, made));
+            listener.attempted(sink.name(), Outcome.FAILED);
+            LOG.errorf("alert notification %s to sink %s not delivered: %s", d.notification().id(), sink.name(), why);
+            return true;
+        }
+        Duration wait = backoff.delay(made, random);
+        outbox.update(d.retry(now.plus(wait), error));
+        listener.attempted(sink.name(), Outcome.RETRY);
+        LOG.warnf("alert notification %s to sink %s failed (attempt %d of %d), retrying in %s: %s", d.notification().id(),
+                sink.name(), made, maxAttempts, Human.duration(wait), error);
+        return false;
+    }
+
+    /** Releases the HTTP client's threads and connections. */
+    void close() {
+        http.close();
+    }
+}
