@@ -89,16 +89,16 @@ final class Alerter {
     }
 
     /**
-     * Queues a test notification for each named sink (all when empty), bypassing filters; returns the outbox ids.
+     * Queues a test notification for each named sink (all when empty), bypassing filters; returns what was queued.
      * healthchecks sinks get a {@code /log} ping per watched check; PagerDuty and Alertmanager get a resolve right
      * after the trigger so the test leaves no incident open.
      */
-    synchronized List<String> queueTest(List<String> sinkNames) throws IOException {
+    synchronized List<Outbox.Delivery> queueTest(List<String> sinkNames) throws IOException {
         Instant now = clock.instant();
         String testId = "test-" + UUID.randomUUID();
         Map<String, String> labels = new LinkedHashMap<>(baseLabels);
         String summary = "This is a test notification from Lifeboat (POST /api/v1/alerts/test). No action is needed.";
-        List<String> ids = new ArrayList<>();
+        List<Outbox.Delivery> ids = new ArrayList<>();
         for (Sink sink : sinks.values()) {
             if (!sinkNames.isEmpty() && !sinkNames.contains(sink.name())) {
                 continue;
@@ -108,12 +108,12 @@ final class Alerter {
                 String suffix = job == null ? "" : "-" + stableId(job);
                 Notification test = new Notification(testId + suffix, Kind.TEST, now, "test", testId, Severity.INFO, summary,
                         labels, Map.of(), now, null, false, job, null);
-                ids.add(outbox.add(sink.name(), test, now).id());
+                ids.add(outbox.add(sink.name(), test, now));
             }
             Notification close = new Notification(testId + "-resolved", Kind.TEST_RESOLVED, now, "test", testId, Severity.INFO,
                     "Lifeboat test notification resolved.", labels, Map.of(), now, now, false, null, null);
             if (sink.accepts(close)) {
-                ids.add(outbox.add(sink.name(), close, now).id());
+                ids.add(outbox.add(sink.name(), close, now));
             }
         }
         return ids;

@@ -64,9 +64,19 @@ public record Sink(String name, String type, String url, String secret, Severity
         List<String> secrets = new ArrayList<>();
         secrets.add(url);
         try {
-            String path = java.net.URI.create(url).getRawPath();
+            java.net.URI uri = java.net.URI.create(url);
+            String path = uri.getRawPath();
             if (path != null && path.length() > 1) {
                 secrets.add(path);
+                // a receiver may echo one segment (the token) of the path back in its error text
+                for (String segment : path.split("/")) {
+                    if (segment.length() >= 6) {
+                        secrets.add(segment);
+                    }
+                }
+            }
+            if (uri.getRawQuery() != null) {
+                secrets.add(uri.getRawQuery());
             }
         } catch (IllegalArgumentException e) {
             // an unparsable URL is removed whole above
@@ -76,6 +86,7 @@ public record Sink(String name, String type, String url, String secret, Severity
         }
         secrets.addAll(jobs.values());
         String out = text;
+        secrets.sort(java.util.Comparator.comparingInt(String::length).reversed()); // longest first: whole URL before its parts
         for (String s : secrets) {
             if (s != null && s.length() >= 4) {
                 out = out.replace(s, Redaction.MASK);

@@ -1,0 +1,167 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs alerting inside the agent: evaluates every {@link ConditionSource} each {@code alerts.evaluate-interval},
+ * delivers the outbox every second, and exposes state to the API, status and metrics. Built lazily from the
+ * active configuration (so the HTTP API works before the agent starts) and rebuilt if a new one is installed.
+ */
+@ApplicationScoped
+public class AlertService {
+    private static final Logger LOG = Logger.getLogger(AlertService.class);
+    static final long DELIVERY_TICK_MILLIS = 1000;
+
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    Instance<ConditionSource> sources;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Clock clock = Clock.systemUTC();
+    private LifeboatConfig builtFor;
+    private AlertRuntime runtime;
+    private ScheduledExecutorService scheduler;
+    private boolean metricsRegistered;
+
+    /** Starts evaluation and delivery once the agent's configuration is valid and installed. */
+    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+        start();
+    }
+
+    synchronized void start() {
+        if (scheduler != null) {
+            return;
+        }
+        AlertRuntime r = runtime();
+        scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "lifeboat-alerts");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1000, r.config.evaluateInterval().toMillis());
+        scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::deliverQuietly, DELIVERY_TICK_MILLIS, DELIVERY_TICK_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.infof("alerting started: %d sink(s), evaluating every %s, state in %s", r.sinks.size(), Human.duration(r.config.evaluateInterval()), r.stateDir);
+    }
+
+    /** The machinery for the active configuration, built on first use. */
+    synchronized AlertRuntime runtime() {
+        LifeboatConfig config = active.get();
+        if (runtime == null || builtFor != config) {
+            if (runtime != null) {
+                runtime.close();
+            }
+            try {
+                runtime = AlertRuntime.create(config.alerts(), clock, new SecureRandom(), FlyEnvironment.labels(), this::count);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot open the alert state directory: " + e.getMessage(), e);
+            }
+            builtFor = config;
+            registerMetrics();
+        }
+        return runtime;
+    }
+
+    /** One evaluation now (the scheduler's job; tests and the API may call it too). */
+    public List<AlertLifecycle.Event> evaluate() throws IOException {
+        List<AlertLifecycle.Event> events = runtime().alerter.evaluate(sources);
+        for (AlertLifecycle.Event e : events) {
+            Counter.builder("lifeboat_alert_notifications").description("Alert notifications produced, by rule and kind")
+                    .tag("rule", e.alert().rule()).tag("kind", e.kind().name().toLowerCase(Locale.ROOT)).register(registry).increment();
+        }
+        return events;
+    }
+
+    /** Delivers whatever is due now. */
+    public int deliver() {
+        return runtime().deliverer.deliverDue();
+    }
+
+    private void evaluateQuietly() {
+        try {
+            evaluate();
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("alert evaluation failed: %s", e.toString());
+        }
+    }
+
+    private void deliverQuietly() {
+        try {
+            deliver();
+        } catch (RuntimeException e) {
+            LOG.errorf("alert delivery failed: %s", e.toString());
+        }
+    }
+
+    /** Whether the background thread delivers; when not (short CLI commands), callers deliver themselves. */
+    synchronized boolean running() {
+        return scheduler != null;
+    }
+
+    private void count(String sink, Deliverer.Outcome outcome) {
+        Counter.builder("lifeboat_alert_deliveries").description("Notification delivery attempts, by sink and outcome")
+                .tag("sink", sink).tag("outcome", outcome.name().toLowerCase(Locale.ROOT)).register(registry).increment();
+    }
+
+    private void registerMetrics() {
+        if (metricsRegistered) {
+            return;
+        }
+        metricsRegistered = true;
+        for (AlertState.Status s : AlertState.Status.values()) {
+            Gauge.builder("lifeboat_alerts", this, svc -> svc.countState(s)).description("Alerts by lifecycle state")
+                    .tag("state", s.name().toLowerCase(Locale.ROOT)).register(registry);
+        }
+        Gauge.builder("lifeboat_alert_outbox", this, svc -> svc.runtimeOrNull() == null ? 0 : svc.runtimeOrNull().outbox.pending().size())
+                .description("Notifications waiting for delivery").tag("state", "pending").register(registry);
+        Gauge.builder("lifeboat_alert_outbox", this, svc -> svc.runtimeOrNull() == null ? 0 : svc.runtimeOrNull().outbox.failed().size())
+                .description("Notifications given up (kept for inspection)").tag("state", "failed").register(registry);
+    }
+
+    private synchronized AlertRuntime runtimeOrNull() {
+        return runtime;
+    }
+
+    private double countState(AlertState.Status s) {
+        AlertRuntime r = runtimeOrNull();
+        return r == null ? 0 : r.alerter.states().values().stream().filter(a -> a.status() == s).count();
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            scheduler = null;
+        }
+        if (runtime != null) {
+            runtime.close();
+            runtime = null;
+        }
+    }
+}

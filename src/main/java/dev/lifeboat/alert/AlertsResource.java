@@ -1,0 +1,123 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.alert.AlertState.Status;
+import dev.lifeboat.config.ActiveConfig;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * {@code GET /api/v1/alerts}: firing, pending and recently resolved alerts, the outbox and the sinks (targets shown
+ * as scheme://host only). {@code POST /api/v1/alerts/test}: queues a test notification to every sink (or those
+ * named by {@code ?sink=}), tries to deliver it at once and reports per sink; needs {@code http.api-token} as
+ * {@code Authorization: Bearer <token>} and is disabled (403) while no token is configured.
+ */
+@Path("/api/v1/alerts")
+@Produces(MediaType.APPLICATION_JSON)
+public class AlertsResource {
+    static final int LISTED = 50;
+
+    @Inject
+    AlertService alerts;
+
+    @Inject
+    ActiveConfig active;
+
+    @GET
+    public Map<String, Object> list() {
+        AlertRuntime r = alerts.runtime();
+        Map<String, List<Map<String, Object>>> byStatus = new LinkedHashMap<>();
+        for (Status s : Status.values()) {
+            byStatus.put(s.name().toLowerCase(java.util.Locale.ROOT), new ArrayList<>());
+        }
+        r.alerter.states().values().forEach(a -> byStatus.get(a.status().name().toLowerCase(java.util.Locale.ROOT)).add(AlertViews.alert(a)));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("lastEvaluatedAt", r.alerter.lastEvaluatedAt() == null ? null : r.alerter.lastEvaluatedAt().toString());
+        if (r.alerter.lastSourceError() != null) {
+            out.put("sourceError", r.alerter.lastSourceError());
+        }
+        out.put("firing", byStatus.get("firing"));
+        out.put("pending", byStatus.get("pending"));
+        out.put("resolved", byStatus.get("resolved"));
+        out.put("outbox", AlertViews.outbox(r.outbox, LISTED));
+        Map<String, Object> sinks = new TreeMap<>();
+        r.sinks.forEach((name, s) -> sinks.put(name, AlertViews.sink(s)));
+        out.put("sinks", sinks);
+        return out;
+    }
+
+    @POST
+    @Path("/test")
+    public Response test(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("sink") List<String> sinkNames) throws IOException {
+        Optional<Response> denied = checkToken(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        AlertRuntime r = alerts.runtime();
+        if (r.sinks.isEmpty()) {
+            return error(Response.Status.CONFLICT, "no alert sinks are configured; add one under alerts.sinks in " + active.path());
+        }
+        for (String name : sinkNames) {
+            if (!r.sinks.containsKey(name)) {
+                return error(Response.Status.NOT_FOUND, "no alert sink named '" + name + "' (configured: " + String.join(", ", r.sinks.keySet()) + ")");
+            }
+        }
+        List<Outbox.Delivery> queued = r.alerter.queueTest(sinkNames);
+        r.deliverer.deliverDue();
+        List<Map<String, Object>> results = new ArrayList<>();
+        List<Outbox.Delivery> failed = r.outbox.failed();
+        List<Outbox.Delivery> pending = r.outbox.pending();
+        for (Outbox.Delivery q : queued) {
+            Optional<Outbox.Delivery> stillPending = pending.stream().filter(d -> d.id().equals(q.id())).findFirst();
+            Optional<Outbox.Delivery> gaveUp = failed.stream().filter(d -> d.id().equals(q.id())).findFirst();
+            Map<String, Object> m = new LinkedHashMap<>(AlertViews.delivery(stillPending.or(() -> gaveUp).orElse(q)));
+            m.put("type", r.sinks.get(q.sink()).type());
+            m.put("status", stillPending.isPresent() ? "retrying" : gaveUp.isPresent() ? "failed" : "delivered");
+            if (!stillPending.isPresent() && !gaveUp.isPresent()) {
+                m.remove("nextAttemptAt");
+                m.put("attempts", q.attempts() + 1);
+            }
+            results.add(m);
+        }
+        boolean allDelivered = results.stream().allMatch(m -> m.get("status").equals("delivered"));
+        return Response.status(allDelivered ? 200 : 502).entity(Map.of("delivered", allDelivered, "results", results)).build();
+    }
+
+    /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
+    private Optional<Response> checkToken(String authorization) {
+        Optional<String> token = active.get().http().apiToken().filter(t -> !t.isBlank());
+        if (token.isEmpty()) {
+            return Optional.of(error(Response.Status.FORBIDDEN,
+                    "POST endpoints are disabled because http.api-token is not set; set it in " + active.path()
+                    + " (for example api-token: ${LIFEBOAT_API_TOKEN}) and send Authorization: Bearer <token>"));
+        }
+        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : "";
+        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.get().getBytes(StandardCharsets.UTF_8))) {
+            return Optional.of(Response.status(Response.Status.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                    .entity(Map.of("error", "missing or wrong API token; send Authorization: Bearer <http.api-token>"))
+                    .type(MediaType.APPLICATION_JSON).build());
+        }
+        return Optional.empty();
+    }
+
+    private static Response error(Response.Status status, String message) {
+        return Response.status(status).entity(Map.of("error", message)).type(MediaType.APPLICATION_JSON).build();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.alert.Notification.Kind;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.util.UUID;
+
+/**
+ * Job start/success/failure for {@code healthchecks} sinks (dead man's switches: the service alerts when a ping
+ * does not come). Capabilities call it around each scheduled run:
+ * <pre>{@code
+ * JobEvents.Run run = jobEvents.started("backup." + database);
+ * try { ...; run.succeeded("backed up 12 MiB in 3s"); } catch (Exception e) { run.failed(message); throw e; }
+ * }</pre>
+ * Job names are {@code <kind>.<database>}: {@code backup.app}, {@code drill.app}, {@code replication.app}. Events go
+ * through the persistent outbox like alerts; never throws (a notification problem must not fail a backup).
+ */
+@ApplicationScoped
+public class JobEvents {
+    private static final Logger LOG = Logger.getLogger(JobEvents.class);
+
+    @Inject
+    AlertService alerts;
+
+    /** One run of a job; pair its start with exactly one of {@link #succeeded} or {@link #failed}. */
+    public final class Run {
+        private final String job;
+        private final String runId = UUID.randomUUID().toString();
+
+        private Run(String job) {
+            this.job = job;
+        }
+
+        public void succeeded(String summary) {
+            send(Kind.JOB_SUCCEEDED, job, runId, summary);
+        }
+
+        /** @param reason why it failed, free of secrets */
+        public void failed(String reason) {
+            send(Kind.JOB_FAILED, job, runId, reason);
+        }
+    }
+
+    /** Announces that {@code job} starts now. */
+    public Run started(String job) {
+        Run run = new Run(job);
+        send(Kind.JOB_STARTED, job, run.runId, null);
+        return run;
+    }
+
+    private void send(Kind kind, String job, String runId, String message) {
+        try {
+            AlertRuntime r = alerts.runtime();
+            if (r.sinks.values().stream().noneMatch(s -> s.type().equals("healthchecks"))) {
+                return;
+            }
+            r.alerter.queueJob(kind, job, runId, message);
+            if (!alerts.running()) {
+                r.deliverer.deliverDue(); // short CLI commands have no delivery thread
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("cannot queue %s event of job %s for healthchecks: %s", kind, job, e.getMessage());
+        }
+    }
+}

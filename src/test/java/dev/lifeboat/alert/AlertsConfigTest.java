@@ -1,0 +1,101 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.config.AlertsConfig;
+import dev.lifeboat.config.InvalidConfigException;
+import dev.lifeboat.testing.TestConfigs;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The {@code alerts:} section as users write it: defaults, every key, and mistakes reported by key. */
+class AlertsConfigTest {
+    @Test
+    void defaults() {
+        AlertsConfig a = TestConfigs.parse("alerts: {}\n").alerts();
+        assertEquals(Duration.ofMinutes(2), a.pendingFor());
+        assertEquals(Duration.ofHours(4), a.repeatInterval());
+        assertEquals(Duration.ofSeconds(30), a.evaluateInterval());
+        assertTrue(a.thresholds().maxBackupAge().isEmpty());
+        assertEquals(2, a.thresholds().consecutiveFailures());
+        assertEquals(Duration.ofMinutes(5), a.thresholds().maxReplicationLag());
+        assertEquals(Duration.ofSeconds(1), a.thresholds().maxFsyncTime());
+        assertEquals(Duration.ofSeconds(10), a.delivery().timeout());
+        assertEquals(20, a.delivery().maxAttempts());
+        assertTrue(a.sinks().isEmpty());
+        assertTrue(a.severity().isEmpty());
+    }
+
+    @Test
+    void everyKeyParses() {
+        AlertsConfig a = TestConfigs.parse("""
+                alerts:
+                  for: 5m
+                  repeat-interval: 2h
+                  evaluate-interval: 15s
+                  keep-resolved: 12h
+                  state-dir: /var/lib/lifeboat/alerts
+                  outbox-dir: /data/lifeboat-outbox
+                  severity:
+                    backup-failures: critical
+                  thresholds:
+                    max-backup-age: 26h
+                    consecutive-failures: 3
+                    max-replication-lag: 1m
+                    max-fsync-time: 500ms
+                  delivery: {timeout: 5s, max-attempts: 8, initial-backoff: 2s, max-backoff: 5m}
+                  sinks:
+                    pd: {type: pagerduty, secret: "${PD_KEY}", min-severity: critical}
+                    hc:
+                      type: healthchecks
+                      url: https://hc-ping.com/PINGKEY
+                      jobs:
+                        backup.app: app-backup
+                        drill.app: https://hc-ping.com/2f0e-uuid
+                """, Map.of("PD_KEY", "R0UTING")).alerts();
+        assertEquals("critical", a.severity().get("backup-failures"));
+        assertEquals(Duration.ofHours(26), a.thresholds().maxBackupAge().orElseThrow());
+        assertEquals(8, a.delivery().maxAttempts());
+        assertEquals(Map.of("backup.app", "app-backup", "drill.app", "https://hc-ping.com/2f0e-uuid"), a.sinks().get("hc").jobs());
+        Sink pd = Sink.of("pd", a.sinks().get("pd"));
+        assertEquals(Sink.PAGERDUTY_EVENTS_URL, pd.url());
+        assertEquals("R0UTING", pd.secret());
+    }
+
+    @Test
+    void mistakesNameTheKeyAndNeverTheUrl() {
+        var e = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse("""
+                alerts:
+                  repeat-interval: 0s
+                  severity: {backup-stale: urgent, no-such-rule: info}
+                  thresholds: {consecutive-failures: 0}
+                  delivery: {max-attempts: 0}
+                  sinks:
+                    chat: {type: slack, url: "hooks.slack.com/services/T0/B0/SECRETTOKEN"}
+                    pd: {type: pagerduty}
+                    hook: {type: webhook, url: "https://example.com/h", rules: [backup-stal], jobs: {backup.app: x}}
+                    nowhere: {type: discord}
+                """));
+        List<String> problems = e.problems().stream().map(Object::toString).toList();
+        String all = String.join("\n", problems);
+        assertFalse(all.contains("SECRETTOKEN"), all);
+        for (String expected : List.of("alerts.repeat-interval: must be a positive duration",
+                "alerts.severity.backup-stale: unknown severity 'urgent'",
+                "alerts.severity.no-such-rule: unknown rule 'no-such-rule'",
+                "alerts.thresholds.consecutive-failures: must be at least 1",
+                "alerts.delivery.max-attempts: must be at least 1",
+                "alerts.sinks.chat.url: not an http(s) URL with a host",
+                "alerts.sinks.pd.secret: a pagerduty sink needs secret:",
+                "alerts.sinks.hook.rules[0]: unknown rule 'backup-stal'",
+                "alerts.sinks.hook.jobs: jobs applies to healthchecks sinks only",
+                "alerts.sinks.nowhere.url: a discord sink needs url:")) {
+            assertTrue(problems.stream().anyMatch(p -> p.startsWith(expected)), "missing '" + expected + "' in\n" + all);
+        }
+    }
+}
