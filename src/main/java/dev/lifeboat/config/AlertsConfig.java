@@ -16,7 +16,9 @@ public interface AlertsConfig {
     /** Rule identifiers a sink's {@code rules:} filter may name (the README lists what each one means). */
     List<String> RULE_IDS = List.of("backup-stale", "backup-failures", "drill-failed", "replication-lag",
             "replication-error", "volume-unmounted", "volume-read-only", "volume-low-space", "volume-low-inodes",
-            "volume-slow-fsync", "destination-unreachable", "config-invalid");
+            "volume-slow-fsync", "volume-probe-failed", "volume-database-off-volume", "volume-wrong-fs-type",
+            "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
+            "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid");
 
     /** How long a condition must hold before its alert fires; a condition that clears sooner sends nothing. */
     @WithName("for")
@@ -61,7 +63,7 @@ public interface AlertsConfig {
     /** Named notification targets. */
     Map<String, SinkConfig> sinks();
 
-    /** Rule thresholds; volume space and inode thresholds are the volume's own {@code min-free} / {@code min-free-inodes}. */
+    /** Rule thresholds; volume thresholds are the volume's own ({@code volumes.<name>.min-free}, {@code max-fsync-latency}...). */
     interface ThresholdsConfig {
         /**
          * {@code backup-stale}: the newest successful backup of a database may be at most this old. Default: twice the
@@ -79,11 +81,6 @@ public interface AlertsConfig {
         @WithName("max-replication-lag")
         @WithDefault("5m")
         Duration maxReplicationLag();
-
-        /** {@code volume-slow-fsync}: a probe write plus fsync slower than this. */
-        @WithName("max-fsync-time")
-        @WithDefault("1s")
-        Duration maxFsyncTime();
     }
 
     /** How notifications are delivered. */

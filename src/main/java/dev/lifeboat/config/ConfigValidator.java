@@ -184,7 +184,6 @@ final class ConfigValidator {
             problem("alerts.thresholds.consecutive-failures", "must be at least 1");
         }
         positive("alerts.thresholds.max-replication-lag", a.thresholds().maxReplicationLag());
-        positive("alerts.thresholds.max-fsync-time", a.thresholds().maxFsyncTime());
         var d = a.delivery();
         positive("alerts.delivery.timeout", d.timeout());
         positive("alerts.delivery.initial-backoff", d.initialBackoff());

@@ -25,7 +25,6 @@ class AlertsConfigTest {
         assertTrue(a.thresholds().maxBackupAge().isEmpty());
         assertEquals(2, a.thresholds().consecutiveFailures());
         assertEquals(Duration.ofMinutes(5), a.thresholds().maxReplicationLag());
-        assertEquals(Duration.ofSeconds(1), a.thresholds().maxFsyncTime());
         assertEquals(Duration.ofSeconds(10), a.delivery().timeout());
         assertEquals(20, a.delivery().maxAttempts());
         assertTrue(a.sinks().isEmpty());
@@ -48,7 +47,6 @@ class AlertsConfigTest {
                     max-backup-age: 26h
                     consecutive-failures: 3
                     max-replication-lag: 1m
-                    max-fsync-time: 500ms
                   delivery: {timeout: 5s, max-attempts: 8, initial-backoff: 2s, max-backoff: 5m}
                   sinks:
                     pd: {type: pagerduty, secret: "${PD_KEY}", min-severity: critical}

@@ -185,6 +185,40 @@ class DeliveryTest {
     }
 
     @Test
+    void hundredEvaluationsOfASteadyFailureAcrossARestartAreOneFiringPlusRepeatsThenOneResolved() throws Exception {
+        receiver.server.stubFor(post("/hook/tok-in-path").willReturn(aResponse().withStatus(200)));
+        var config = AlertHarness.config(dir, """
+                  for: 2m
+                  repeat-interval: 30m
+                  sinks:
+                    hook: {type: webhook, url: "%s"}
+                """.formatted(receiver.url("/hook/tok-in-path")));
+        runtime = h.runtime(config);
+        h.set(AlertHarness.staleBackup(true));
+        for (int i = 0; i < 100; i++) { // one evaluation a minute
+            if (i == 50) { // the agent restarts half-way: state and outbox come back from disk
+                runtime.close();
+                runtime = h.runtime(config);
+            }
+            runtime.alerter.evaluate(List.of(h.source));
+            runtime.deliverer.deliverDue();
+            h.clock.advance(Duration.ofMinutes(1));
+        }
+        List<String> sent = receiver.requests().stream().map(r -> r.getBodyAsString().contains("\"repeat\":true") ? "repeat" : "firing").toList();
+        // fires at minute 2, reminders at 32, 62, 92
+        assertEquals(List.of("firing", "repeat", "repeat", "repeat"), sent);
+
+        h.set(AlertHarness.staleBackup(false));
+        for (int i = 0; i < 20; i++) {
+            runtime.alerter.evaluate(List.of(h.source));
+            runtime.deliverer.deliverDue();
+            h.clock.advance(Duration.ofMinutes(1));
+        }
+        assertEquals(5, receiver.requests().size());
+        assertTrue(receiver.requests().getLast().getBodyAsString().contains("\"status\":\"resolved\""));
+    }
+
+    @Test
     void signatureVerifiesWithOpenssl() throws Exception {
         receiver.server.stubFor(post("/hook/tok-in-path").willReturn(aResponse().withStatus(200)));
         runtime = h.runtime(config(""));
