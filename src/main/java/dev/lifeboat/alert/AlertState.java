@@ -15,7 +15,7 @@ import java.util.Map;
  * @param resolvedAt     when it resolved (null unless {@link Status#RESOLVED})
  * @param notifications  firing notifications queued so far in this episode (1 = the first, then repeats)
  */
-@RegisterForReflection
+@RegisterForReflection(targets = {AlertState.Status.class, AlertState.class})
 public record AlertState(String rule, String subject, Severity severity, Status status, String summary,
                          Map<String, String> labels, Map<String, String> values, Instant activeSince,
                          Instant firedAt, Instant lastNotifiedAt, Instant resolvedAt, int notifications) {

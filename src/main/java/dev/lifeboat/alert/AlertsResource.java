@@ -2,6 +2,7 @@ package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.AlertState.Status;
 import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.InvalidConfigException;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -41,8 +42,14 @@ public class AlertsResource {
     ActiveConfig active;
 
     @GET
-    public Map<String, Object> list() {
-        AlertRuntime r = alerts.runtime();
+    public Response list() {
+        AlertRuntime r;
+        try {
+            r = alerts.runtime();
+        } catch (InvalidConfigException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, "the configuration is invalid (" + e.problems().size()
+                    + " problem(s), listed by /api/v1/status); alerting runs once it loads");
+        }
         Map<String, List<Map<String, Object>>> byStatus = new LinkedHashMap<>();
         for (Status s : Status.values()) {
             byStatus.put(s.name().toLowerCase(java.util.Locale.ROOT), new ArrayList<>());
@@ -60,7 +67,7 @@ public class AlertsResource {
         Map<String, Object> sinks = new TreeMap<>();
         r.sinks.forEach((name, s) -> sinks.put(name, AlertViews.sink(s)));
         out.put("sinks", sinks);
-        return out;
+        return Response.ok(out).build();
     }
 
     @POST
@@ -70,7 +77,12 @@ public class AlertsResource {
         if (denied.isPresent()) {
             return denied.get();
         }
-        AlertRuntime r = alerts.runtime();
+        AlertRuntime r;
+        try {
+            r = alerts.runtime();
+        } catch (InvalidConfigException e) {
+            return error(Response.Status.SERVICE_UNAVAILABLE, "the configuration is invalid; fix it (see /api/v1/status) and try again");
+        }
         if (r.sinks.isEmpty()) {
             return error(Response.Status.CONFLICT, "no alert sinks are configured; add one under alerts.sinks in " + active.path());
         }
@@ -102,7 +114,12 @@ public class AlertsResource {
 
     /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
     private Optional<Response> checkToken(String authorization) {
-        Optional<String> token = active.get().http().apiToken().filter(t -> !t.isBlank());
+        Optional<String> token;
+        try {
+            token = active.get().http().apiToken().filter(t -> !t.isBlank());
+        } catch (InvalidConfigException e) {
+            return Optional.of(error(Response.Status.SERVICE_UNAVAILABLE, "the configuration is invalid, so the API token is unknown; fix it (see /api/v1/status)"));
+        }
         if (token.isEmpty()) {
             return Optional.of(error(Response.Status.FORBIDDEN,
                     "POST endpoints are disabled because http.api-token is not set; set it in " + active.path()

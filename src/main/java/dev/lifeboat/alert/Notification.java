@@ -13,7 +13,7 @@ import java.util.Map;
  * @param repeat    a reminder of an alert already sent as firing
  * @param endsAt    when a resolved alert ended (null while firing)
  */
-@RegisterForReflection
+@RegisterForReflection(targets = {Notification.Kind.class, Notification.class})
 public record Notification(String id, Kind kind, Instant createdAt, String rule, String subject, Severity severity,
                            String summary, Map<String, String> labels, Map<String, String> values, Instant startsAt,
                            Instant endsAt, boolean repeat, String job, String runId) {

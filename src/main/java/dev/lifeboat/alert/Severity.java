@@ -3,6 +3,7 @@ package dev.lifeboat.alert;
 import java.util.Locale;
 
 /** How urgent an alert is; sinks filter on it with {@code min-severity}. Ordered from least to most urgent. */
+@io.quarkus.runtime.annotations.RegisterForReflection
 public enum Severity {
     INFO, WARNING, CRITICAL;
 
