@@ -38,7 +38,8 @@ public class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Write the restored database here (default: the configured path).")
     Path output;
 
-    @Option(names = "--timestamp", paramLabel = "T", description = "Restore the state as of this time (ISO-8601, e.g. 2026-01-02T15:04:05Z).")
+    @Option(names = {"--timestamp", "--at"}, paramLabel = "T", description = "Restore the state as of this time (ISO-8601, e.g. 2026-01-02T15:04:05Z); "
+            + "postgres: the newest backup taken at or before it.")
     String timestamp;
 
     @Option(names = "--generation", paramLabel = "G", description = "SQLite: restore from this generation (16 hex digits).")
@@ -53,8 +54,30 @@ public class RestoreCommand implements Callable<Integer> {
     @Option(names = "--if-replica-exists", description = "Do nothing (exit 0) when there is nothing to restore from.")
     boolean ifReplicaExists;
 
+    @Option(names = "--to", paramLabel = "URL", description = "Postgres: restore into this database (postgres://user:pass@host:5432/db); created if missing.")
+    String to;
+
+    @Option(names = "--backup", paramLabel = "ID", description = "Postgres: restore this backup (see lifeboat list) instead of the newest.")
+    String backupId;
+
+    @Option(names = "--clean", description = "Postgres: allow a non-empty target; objects in the backup are dropped and recreated.")
+    boolean clean;
+
+    @Option(names = "--no-owner", description = "Postgres: do not restore object ownership (for targets without the original roles).")
+    boolean noOwner;
+
+    @Option(names = {"-i", "--identity"}, paramLabel = "FILE", description = "Postgres: age identity file for encrypted backups (repeatable; "
+            + "encryption.identity-files are used too).")
+    java.util.List<Path> identities = new java.util.ArrayList<>();
+
     @Inject
     SqliteRestoreService sqlite;
+
+    @Inject
+    dev.lifeboat.config.ActiveConfig active;
+
+    @Inject
+    dev.lifeboat.postgres.PgBackupService postgres;
 
     @Override
     public Integer call() {
@@ -67,6 +90,7 @@ public class RestoreCommand implements Callable<Integer> {
         Instant at = parseTime(timestamp);
         return switch (db.type()) {
             case "sqlite" -> restoreSqlite(loaded, db, at);
+            case "postgres" -> restorePostgres(loaded, at);
             default -> throw new UserFacingException("restore of " + db.type() + " databases is not available in this build");
         };
     }
@@ -88,6 +112,26 @@ public class RestoreCommand implements Callable<Integer> {
         var outcome = sqlite.restore(loaded, database, target, at, generation, maxIndex, ifDbNotExists, ifReplicaExists);
         spec.commandLine().getOut().println(outcome);
         return 0;
+    }
+
+    private int restorePostgres(LifeboatConfig loaded, Instant at) {
+        if (to == null) {
+            throw new UserFacingException("restore of a postgres database needs --to URL (the database to restore into; it is created if missing)");
+        }
+        if (backupId != null && at != null) {
+            throw new UserFacingException("--backup and --at both choose a backup; give one of them");
+        }
+        active.install(config.path(), loaded);
+        try {
+            var backup = postgres.select(database, backupId, at);
+            var result = postgres.restore(database, backup, to, clean, noOwner, identities);
+            spec.commandLine().getOut().printf("restored backup %s of %s (taken %s) into %s%s: %d bytes in %.1fs, checksum verified%n",
+                    backup.id(), database, backup.startedAt(), result.target(), result.createdDatabase() ? " (created)" : "",
+                    result.rawBytes(), result.took().toMillis() / 1000.0);
+            return 0;
+        } catch (java.io.IOException e) {
+            throw new UserFacingException("restore of " + database + " failed: " + e.getMessage());
+        }
     }
 
     static Instant parseTime(String text) {

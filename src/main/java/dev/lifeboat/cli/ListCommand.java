@@ -1,0 +1,82 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.ManifestCodec;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgBackupService;
+import jakarta.inject.Inject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code lifeboat list DB [--json]}: the backups of a database, oldest first by the time in their manifests. */
+@jakarta.enterprise.context.Dependent
+@io.quarkus.arc.Unremovable
+@Command(name = "list", description = "List the backups of a database (oldest first).")
+public class ListCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
+    String database;
+
+    @Option(names = "--json", description = "Print the manifests as a JSON array.")
+    boolean json;
+
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    PgBackupService postgres;
+
+    @Override
+    public Integer call() throws IOException {
+        LifeboatConfig loaded = config.load();
+        active.install(config.path(), loaded);
+        DatabaseConfig db = Databases.named(loaded, database, config);
+        return switch (db.type()) {
+            case "postgres" -> listPostgres();
+            // Dispatch point: the SQLite engineer adds generations/snapshots listing here.
+            default -> throw new UserFacingException("lifeboat list is not yet supported for " + db.type() + " databases");
+        };
+    }
+
+    private int listPostgres() throws IOException {
+        List<Manifest> backups;
+        try {
+            backups = postgres.catalog(database).list();
+        } catch (IOException e) {
+            throw new UserFacingException("cannot list the backups of " + database + ": " + e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(ManifestCodec.toJson(backups));
+            return 0;
+        }
+        if (backups.isEmpty()) {
+            out.println("no backups of " + database + " yet");
+            return 0;
+        }
+        out.printf("%-24s  %-20s  %8s  %10s  %10s  %-6s  %s%n", "ID", "TAKEN (UTC)", "SECONDS", "DUMPED", "STORED", "COMP", "ENCRYPTED");
+        for (Manifest m : backups) {
+            out.printf("%-24s  %-20s  %8.1f  %10s  %10s  %-6s  %s%n", m.id(), m.startedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                    m.duration().toMillis() / 1000.0, Databases.bytes(m.rawBytes()), Databases.bytes(m.storedBytes()), m.compression(),
+                    m.encrypted() ? "age" : "no");
+        }
+        return 0;
+    }
+}

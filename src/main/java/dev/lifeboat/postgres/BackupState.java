@@ -1,0 +1,143 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.catalog.Manifest;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the agent knows of one database's backups: the last success and failure, the next run, counters. Rebuilt at
+ * start from the newest manifest (the bucket is the source of truth), then kept up to date by each run. Shown in
+ * the status API and as metrics; never holds secrets (failure reasons are redacted where they are made).
+ */
+public final class BackupState {
+    private boolean running;
+    private Instant lastSuccessAt;
+    private Instant lastFailureAt;
+    private String lastFailure;
+    private Duration lastDuration;
+    private long lastStoredBytes = -1;
+    private long lastRawBytes = -1;
+    private String lastBackupId;
+    private Instant nextRunAt;
+    private int consecutiveFailures;
+    private long skippedTicks;
+    private long successes;
+    private long failures;
+
+    /** Marks a run as started; false (and nothing changes) when one is already running. */
+    synchronized boolean tryStart() {
+        if (running) {
+            return false;
+        }
+        running = true;
+        return true;
+    }
+
+    synchronized void finished() {
+        running = false;
+    }
+
+    synchronized void succeeded(Manifest m) {
+        lastSuccessAt = m.finishedAt();
+        lastDuration = m.duration();
+        lastStoredBytes = m.storedBytes();
+        lastRawBytes = m.rawBytes();
+        lastBackupId = m.id();
+        consecutiveFailures = 0;
+        successes++;
+    }
+
+    synchronized void failed(String reason, Instant at) {
+        lastFailureAt = at;
+        lastFailure = reason;
+        consecutiveFailures++;
+        failures++;
+    }
+
+    synchronized void skipped() {
+        skippedTicks++;
+    }
+
+    synchronized void nextRunAt(Instant next) {
+        nextRunAt = next;
+    }
+
+    /** Seeds the state from the newest manifest, unless a run already recorded something newer. */
+    synchronized void seed(Manifest newest) {
+        if (lastSuccessAt == null || newest.finishedAt().isAfter(lastSuccessAt)) {
+            lastSuccessAt = newest.finishedAt();
+            lastDuration = newest.duration();
+            lastStoredBytes = newest.storedBytes();
+            lastRawBytes = newest.rawBytes();
+            lastBackupId = newest.id();
+        }
+    }
+
+    public synchronized boolean running() {
+        return running;
+    }
+
+    public synchronized Instant lastSuccessAt() {
+        return lastSuccessAt;
+    }
+
+    public synchronized Instant lastFailureAt() {
+        return lastFailureAt;
+    }
+
+    public synchronized String lastFailure() {
+        return lastFailure;
+    }
+
+    public synchronized Instant nextRunAt() {
+        return nextRunAt;
+    }
+
+    public synchronized int consecutiveFailures() {
+        return consecutiveFailures;
+    }
+
+    public synchronized long skippedTicks() {
+        return skippedTicks;
+    }
+
+    synchronized double lastDurationSeconds() {
+        return lastDuration == null ? Double.NaN : lastDuration.toMillis() / 1000.0;
+    }
+
+    synchronized double lastStoredBytes() {
+        return lastStoredBytes < 0 ? Double.NaN : lastStoredBytes;
+    }
+
+    synchronized long successes() {
+        return successes;
+    }
+
+    synchronized long failures() {
+        return failures;
+    }
+
+    /** The status API's view. */
+    public synchronized Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("running", running);
+        m.put("lastSuccessAt", str(lastSuccessAt));
+        m.put("lastBackupId", lastBackupId);
+        m.put("lastDurationSeconds", lastDuration == null ? null : lastDuration.toMillis() / 1000.0);
+        m.put("lastStoredBytes", lastStoredBytes < 0 ? null : lastStoredBytes);
+        m.put("lastRawBytes", lastRawBytes < 0 ? null : lastRawBytes);
+        m.put("lastFailureAt", str(lastFailureAt));
+        m.put("lastFailure", lastFailure);
+        m.put("consecutiveFailures", consecutiveFailures);
+        m.put("nextRunAt", str(nextRunAt));
+        m.put("skippedTicks", skippedTicks);
+        return m;
+    }
+
+    private static String str(Instant t) {
+        return t == null ? null : t.toString();
+    }
+}

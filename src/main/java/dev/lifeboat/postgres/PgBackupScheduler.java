@@ -1,0 +1,119 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.config.Schedule;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs each postgres database's backups on its {@code schedule} while the agent runs. A tick that finds the
+ * previous backup still running is skipped and counted (so is one that finds another agent holding the
+ * database's lock). Intervals count from the previous tick; at start the first run is due one interval after the
+ * newest backup in the bucket (at once when there is none or it is older). Cron schedules tick at their times (UTC).
+ */
+@ApplicationScoped
+public class PgBackupScheduler {
+    private static final Logger LOG = Logger.getLogger(PgBackupScheduler.class);
+
+    @Inject
+    PgBackupService service;
+
+    @Inject
+    PgBackupMetrics metrics;
+
+    private ScheduledExecutorService ticks;
+
+    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+        start(started.config());
+    }
+
+    /** Starts the schedules of every postgres database in {@code config}. Idempotent. */
+    public synchronized void start(LifeboatConfig config) {
+        if (ticks != null) {
+            return;
+        }
+        ticks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lifeboat-pg-schedule");
+            t.setDaemon(true);
+            return t;
+        });
+        config.databases().forEach((name, db) -> {
+            if ("postgres".equals(db.type())) {
+                metrics.register(name);
+                Thread.ofVirtual().name("lifeboat-pg-seed-" + name).start(() -> scheduleFirst(name, db));
+            }
+        });
+    }
+
+    private void scheduleFirst(String name, DatabaseConfig db) {
+        Schedule schedule = Schedule.parse(db.schedule());
+        Instant now = Instant.now();
+        Optional<Manifest> newest = Optional.empty();
+        try {
+            newest = service.catalog(name).latest();
+            newest.ifPresent(service.state(name)::seed);
+        } catch (Exception e) {
+            LOG.warnf("cannot read the backups of %s at start (%s); scheduling from now", name, e.getMessage());
+        }
+        Instant first;
+        if (schedule instanceof Schedule.Interval interval) {
+            first = newest.map(m -> m.startedAt().plus(interval.every())).filter(t -> t.isAfter(now)).orElse(now);
+        } else {
+            first = schedule.next(now);
+        }
+        at(name, schedule, first);
+    }
+
+    private void at(String name, Schedule schedule, Instant when) {
+        service.state(name).nextRunAt(when);
+        long delay = Math.max(0, Duration.between(Instant.now(), when).toMillis());
+        synchronized (this) {
+            if (ticks != null && !ticks.isShutdown()) {
+                ticks.schedule(() -> tick(name, schedule, when), delay, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void tick(String name, Schedule schedule, Instant due) {
+        Instant next = schedule.next(due);
+        while (!next.isAfter(Instant.now())) {
+            next = schedule.next(next); // the agent was suspended: do not fire a burst of missed ticks
+        }
+        at(name, schedule, next);
+        BackupState state = service.state(name);
+        if (!state.tryStart()) {
+            state.skipped();
+            LOG.warnf("backup of %s due at %s skipped: the previous one is still running", name, due);
+            return;
+        }
+        Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
+            try {
+                service.runStarted(name);
+            } catch (PgBackup.LockBusyException e) {
+                LOG.warnf("backup of %s skipped: %s", name, e.getMessage());
+            } catch (Exception e) {
+                LOG.errorf("backup of %s failed: %s", name, e.getMessage());
+            }
+        });
+    }
+
+    @PreDestroy
+    synchronized void stop() {
+        if (ticks != null) {
+            ticks.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.catalog.Retention;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.stream.age.AgeIdentity;
+import dev.lifeboat.store.Destinations;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * PostgreSQL backups as the agent and the CLI use them: run one now (then apply retention), prune, restore, and
+ * the per-database {@link BackupState}. Scheduling lives in {@link PgBackupScheduler}.
+ */
+@ApplicationScoped
+public class PgBackupService {
+    private static final Logger LOG = Logger.getLogger(PgBackupService.class);
+
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    Destinations destinations;
+
+    private final Map<String, BackupState> states = new ConcurrentHashMap<>();
+    private final PgTools tools = PgTools.standard();
+
+    /** The state of database {@code name} (created empty on first use). */
+    public BackupState state(String name) {
+        return states.computeIfAbsent(name, n -> new BackupState());
+    }
+
+    /** The configured postgres database {@code name}, or a user-facing error listing what exists. */
+    public DatabaseConfig database(String name) {
+        DatabaseConfig db = active.get().databases().get(name);
+        if (db == null) {
+            throw new UserFacingException("no database named '" + name + "' in " + active.path() + "; configured: "
+                    + String.join(", ", active.get().databases().keySet()));
+        }
+        if (!"postgres".equals(db.type())) {
+            throw new UserFacingException("'" + name + "' is a " + db.type() + " database; this operation is for postgres databases");
+        }
+        return db;
+    }
+
+    /** The backups of database {@code name}. */
+    public BackupCatalog catalog(String name) throws IOException {
+        database(name);
+        return new BackupCatalog(destinations.forDatabase(name));
+    }
+
+    /**
+     * Backs {@code name} up now and then applies its retention. Throws {@link PgBackup.LockBusyException} (counted
+     * as a skipped run) when a backup of the database is already running here or in another agent.
+     */
+    public Manifest backupNow(String name) throws IOException {
+        BackupState state = state(name);
+        if (!state.tryStart()) {
+            state.skipped();
+            throw new PgBackup.LockBusyException("a backup of " + name + " is already running in this agent; skipped");
+        }
+        return runStarted(name);
+    }
+
+    /** Runs a backup whose start was already claimed with {@link BackupState#tryStart()}. */
+    Manifest runStarted(String name) throws IOException {
+        BackupState state = state(name);
+        try {
+            DatabaseConfig db = database(name);
+            BackupCatalog catalog = catalog(name);
+            Manifest m = new PgBackup(PgBackup.Settings.of(name, db), catalog, tools, Clock.systemUTC()).run();
+            state.succeeded(m);
+            try {
+                prune(name, false);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("backup %s of %s succeeded but retention failed: %s", m.id(), name, e.getMessage());
+            }
+            return m;
+        } catch (PgBackup.LockBusyException e) {
+            state.skipped();
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            state.failed(e.getMessage(), Instant.now());
+            throw e;
+        } finally {
+            state.finished();
+        }
+    }
+
+    /**
+     * Applies retention: deletes (unless {@code dryRun}) every backup the policy does not keep, each manifest
+     * before its data. Returns the plan.
+     */
+    public Retention.Plan prune(String name, boolean dryRun) throws IOException {
+        var r = database(name).retention();
+        BackupCatalog catalog = catalog(name);
+        Retention.Plan plan = Retention.plan(catalog.list(), new Retention.Policy(r.keepLast(), r.keepDaily(), r.keepWeekly(), r.keepMonthly()));
+        if (!dryRun) {
+            for (Manifest m : plan.delete()) {
+                catalog.delete(m);
+                LOG.infof("retention deleted backup %s of %s (taken %s)", m.id(), name, m.startedAt());
+            }
+        }
+        return plan;
+    }
+
+    /** Which backup to restore: by id, the newest at or before a time, or the newest. */
+    public Manifest select(String name, String backupId, Instant at) throws IOException {
+        BackupCatalog catalog = catalog(name);
+        Optional<Manifest> m;
+        if (backupId != null) {
+            m = catalog.byId(backupId);
+            return m.orElseThrow(() -> new UserFacingException("no backup " + backupId + " of " + name + "; see lifeboat list " + name));
+        }
+        m = at != null ? catalog.latestAtOrBefore(at) : catalog.latest();
+        return m.orElseThrow(() -> new UserFacingException(at != null
+                ? "no backup of " + name + " was taken at or before " + at + "; see lifeboat list " + name
+                : "no backups of " + name + " exist yet in " + catalog.store().describe() + "; run lifeboat backup " + name));
+    }
+
+    /**
+     * Restores a backup of {@code name} into {@code targetUrl}; identities come from {@code identityFiles} and the
+     * database's {@code encryption.identity-files}.
+     */
+    public PgRestorer.Result restore(String name, Manifest backup, String targetUrl, boolean clean, boolean noOwner,
+                                     List<Path> identityFiles) throws IOException {
+        DatabaseConfig db = database(name);
+        List<Path> files = new ArrayList<>(identityFiles);
+        db.encryption().flatMap(DatabaseConfig.EncryptionConfig::identityFiles).orElse(List.of()).forEach(f -> files.add(Path.of(f)));
+        List<AgeIdentity> identities = new ArrayList<>();
+        for (Path f : files) {
+            identities.addAll(AgeIdentity.readFile(f));
+        }
+        PgUrl target;
+        try {
+            target = PgUrl.parse(targetUrl);
+        } catch (IllegalArgumentException e) {
+            throw new UserFacingException("--to: " + e.getMessage());
+        }
+        return new PgRestorer(tools).restore(catalog(name), backup,
+                new PgRestorer.Options(target, clean, noOwner, identities, db.timeout()));
+    }
+}
