@@ -26,14 +26,16 @@ final class AlertRuntime implements AutoCloseable {
     final Outbox outbox;
     final Alerter alerter;
     final Deliverer deliverer;
+    final JobHistory jobs;
 
-    private AlertRuntime(AlertsConfig config, Map<String, Sink> sinks, Path stateDir, Outbox outbox, Alerter alerter, Deliverer deliverer) {
+    private AlertRuntime(AlertsConfig config, Map<String, Sink> sinks, Path stateDir, Outbox outbox, Alerter alerter, Deliverer deliverer, JobHistory jobs) {
         this.config = config;
         this.sinks = sinks;
         this.stateDir = stateDir;
         this.outbox = outbox;
         this.alerter = alerter;
         this.deliverer = deliverer;
+        this.jobs = jobs;
     }
 
     static AlertRuntime create(AlertsConfig config, Clock clock, RandomGenerator random, Map<String, String> baseLabels,
@@ -49,7 +51,7 @@ final class AlertRuntime implements AutoCloseable {
         var d = config.delivery();
         Deliverer deliverer = new Deliverer(outbox, sinks, clock, random, new Backoff(d.initialBackoff(), d.maxBackoff()),
                 d.maxAttempts(), d.timeout(), listener);
-        return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer);
+        return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer, new JobHistory(stateDir));
     }
 
     /** {@code alerts.state-dir}, else {@code /var/lib/lifeboat/alerts} if that parent is writable, else {@code .lifeboat/state/alerts}. */

@@ -9,13 +9,14 @@ import java.io.IOException;
 import java.util.UUID;
 
 /**
- * Job start/success/failure for {@code healthchecks} sinks (dead man's switches: the service alerts when a ping
- * does not come). Capabilities call it around each scheduled run:
+ * Job start/success/failure: recorded for the {@code backup-stale}, {@code backup-failures} and {@code drill-failed}
+ * rules ({@link JobConditionSource}) and pinged to {@code healthchecks} sinks (dead man's switches: the service alerts
+ * when a ping does not come). Capabilities call it around each scheduled run:
  * <pre>{@code
  * JobEvents.Run run = jobEvents.started("backup." + database);
  * try { ...; run.succeeded("backed up 12 MiB in 3s"); } catch (Exception e) { run.failed(message); throw e; }
  * }</pre>
- * Job names are {@code <kind>.<database>}: {@code backup.app}, {@code drill.app}, {@code replication.app}. Events go
+ * Job names are {@code <kind>.<database>}: {@link #backupJob} ({@code backup.app}), {@link #drillJob} ({@code drill.app}). Events go
  * through the persistent outbox like alerts; never throws (a notification problem must not fail a backup).
  */
 @ApplicationScoped
@@ -44,6 +45,16 @@ public class JobEvents {
         }
     }
 
+    /** The job name of a database's backups: {@code backup.<database>}. */
+    public static String backupJob(String database) {
+        return "backup." + database;
+    }
+
+    /** The job name of a database's restore drills: {@code drill.<database>}. */
+    public static String drillJob(String database) {
+        return "drill." + database;
+    }
+
     /** Announces that {@code job} starts now. */
     public Run started(String job) {
         Run run = new Run(job);
@@ -54,6 +65,12 @@ public class JobEvents {
     private void send(Kind kind, String job, String runId, String message) {
         try {
             AlertRuntime r = alerts.runtime();
+            java.time.Instant now = java.time.Instant.now();
+            switch (kind) {
+                case JOB_STARTED -> r.jobs.started(job, now);
+                case JOB_SUCCEEDED -> r.jobs.succeeded(job, now);
+                default -> r.jobs.failed(job, now, message);
+            }
             if (r.sinks.values().stream().noneMatch(s -> s.type().equals("healthchecks"))) {
                 return;
             }
