@@ -1,5 +1,6 @@
 package dev.lifeboat.alert;
 
+import dev.lifeboat.alert.BackupConditionSource.BackupFacts;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
@@ -8,15 +9,16 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Backup and drill rules from recorded job outcomes, across a restart of the history. */
+/** Backup rules from the backup service's state and drill rules from recorded job outcomes, across restarts. */
 class JobConditionSourceTest {
     static final Instant T0 = Instant.parse("2026-11-23T00:00:00Z");
 
@@ -32,36 +34,44 @@ class JobConditionSourceTest {
             alerts:
               thresholds: {consecutive-failures: 2}
             """);
+    Map<String, BackupFacts> facts = new HashMap<>();
 
-    Map<String, Condition> evaluate(JobHistory h, Instant now) {
-        return JobConditionSource.conditions(config, h, now).stream().collect(Collectors.toMap(Condition::key, c -> c));
+    Map<String, Condition> backups(JobHistory h, Instant now) {
+        return BackupConditionSource.conditions(config, name -> facts.getOrDefault(name, new BackupFacts(null, 0, null)), h, now)
+                .stream().collect(Collectors.toMap(Condition::key, c -> c));
     }
 
     @Test
-    void staleFailingAndDrills() {
+    void backupStaleAndFailing() {
         JobHistory h = new JobHistory(dir);
-        Map<String, Condition> c = evaluate(h, T0);
-        assertEquals(2, c.size(), "backup rules for the postgres database only: " + c.keySet());
+        Map<String, Condition> c = backups(h, T0);
+        assertEquals(List.of("backup-failures/shop", "backup-stale/shop"), c.keySet().stream().sorted().toList(), "postgres databases only");
         assertFalse(c.get("backup-stale/shop").firing());
-        // hourly schedule + 2h timeout: stale after 4h with no success since Lifeboat started watching
-        assertTrue(evaluate(h, T0.plus(Duration.ofHours(5))).get("backup-stale/shop").firing());
+        // hourly schedule + the 2h default timeout: stale after 4h without any success since Lifeboat started watching,
+        // also after a restart (the watch start is persisted)
+        assertTrue(backups(new JobHistory(dir), T0.plus(Duration.ofHours(5))).get("backup-stale/shop").firing());
 
-        h.succeeded(JobEvents.backupJob("shop"), T0.plus(Duration.ofHours(5)));
-        assertFalse(evaluate(h, T0.plus(Duration.ofHours(6))).get("backup-stale/shop").firing());
-        h.failed(JobEvents.backupJob("shop"), T0.plus(Duration.ofHours(6)), "pg_dump: connection refused");
-        assertFalse(evaluate(h, T0.plus(Duration.ofHours(6))).get("backup-failures/shop").firing());
-        h.failed(JobEvents.backupJob("shop"), T0.plus(Duration.ofHours(7)), "pg_dump: connection refused");
+        facts.put("shop", new BackupFacts(T0.plus(Duration.ofHours(5)), 1, "pg_dump: connection refused"));
+        Map<String, Condition> one = backups(h, T0.plus(Duration.ofHours(6)));
+        assertFalse(one.get("backup-stale/shop").firing());
+        assertFalse(one.get("backup-failures/shop").firing());
+        facts.put("shop", new BackupFacts(T0.plus(Duration.ofHours(5)), 2, "pg_dump: connection refused"));
+        Map<String, Condition> two = backups(h, T0.plus(Duration.ofHours(7)));
+        assertTrue(two.get("backup-failures/shop").firing());
+        assertTrue(two.get("backup-failures/shop").summary().contains("connection refused"));
+        assertTrue(backups(h, T0.plus(Duration.ofHours(10))).get("backup-stale/shop").firing(), "5h since the last success");
+    }
 
-        JobHistory restarted = new JobHistory(dir);
-        Map<String, Condition> after = evaluate(restarted, T0.plus(Duration.ofHours(7)));
-        assertTrue(after.get("backup-failures/shop").firing());
-        assertTrue(after.get("backup-failures/shop").summary().contains("connection refused"));
-        assertTrue(evaluate(restarted, T0.plus(Duration.ofHours(10))).get("backup-stale/shop").firing(), "5h since the last success");
-
-        restarted.failed(JobEvents.drillJob("shop"), T0.plus(Duration.ofHours(8)), "checksum mismatch");
-        assertTrue(evaluate(restarted, T0.plus(Duration.ofHours(8))).get("drill-failed/shop").firing());
-        restarted.succeeded(JobEvents.drillJob("shop"), T0.plus(Duration.ofHours(9)));
-        assertFalse(evaluate(restarted, T0.plus(Duration.ofHours(9))).get("drill-failed/shop").firing());
-        assertNull(evaluate(restarted, T0).get("drill-failed/app"));
+    @Test
+    void drills() {
+        JobHistory h = new JobHistory(dir);
+        assertTrue(JobConditionSource.conditions(config, h).isEmpty(), "no drill ran: nothing to say");
+        h.failed(JobEvents.drillJob("shop"), T0, "checksum mismatch");
+        Condition failed = JobConditionSource.conditions(config, new JobHistory(dir)).getFirst();
+        assertEquals("drill-failed/shop", failed.key());
+        assertTrue(failed.firing());
+        assertTrue(failed.summary().contains("checksum mismatch"));
+        h.succeeded(JobEvents.drillJob("shop"), T0.plusSeconds(60));
+        assertFalse(JobConditionSource.conditions(config, h).getFirst().firing());
     }
 }
