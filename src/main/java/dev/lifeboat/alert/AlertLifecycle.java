@@ -17,8 +17,14 @@ import java.util.function.Function;
  * Per dedup key (rule/subject): a firing condition is PENDING until it has held for {@code for}, then FIRING with one
  * {@link Event.Kind#FIRING} event, one {@link Event.Kind#REPEAT} each {@code repeat-interval} while it keeps firing,
  * and exactly one {@link Event.Kind#RESOLVED} when it clears. A steady failure is one notification plus repeats.
+ *
+ * <p>A condition that is not reported at all is <em>unknown</em> (a check that has not run yet since a restart, a
+ * source that failed): the alert stays as it is. Only after {@link #UNREPORTED_RESOLVES_AFTER} without any report
+ * (its subject was removed from the configuration) does an alert resolve for that reason.
  */
 public final class AlertLifecycle {
+    /** How long an alert may go unreported before it is resolved as gone. */
+    public static final Duration UNREPORTED_RESOLVES_AFTER = Duration.ofMinutes(15);
     private final Duration pendingFor;
     private final Duration repeatInterval;
     private final Duration keepResolved;
@@ -42,8 +48,8 @@ public final class AlertLifecycle {
     }
 
     /**
-     * @param complete false when some source failed this round: alerts it would have reported are unknown, so
-     *                 absence resolves nothing (explicit {@code firing=false} conditions still do)
+     * @param complete false when some source failed this round: no alert is resolved for being unreported
+     *                 (explicit {@code firing=false} conditions still resolve)
      */
     public Step step(Map<String, AlertState> previous, List<Condition> conditions, boolean complete, Instant now) {
         Map<String, Condition> byKey = new LinkedHashMap<>();
@@ -61,8 +67,11 @@ public final class AlertLifecycle {
             AlertState updated;
             if (c != null && c.firing()) {
                 updated = whileFiring(state, c, now, events);
-            } else if (c != null || complete) {
+            } else if (c != null) {
                 updated = whileClear(state, c, now, events);
+            } else if (complete && state != null && !Duration.between(state.reportedAt(), now).minus(UNREPORTED_RESOLVES_AFTER).isNegative()) {
+                updated = whileClear(state.withSummary("no longer reported for " + Human.duration(UNREPORTED_RESOLVES_AFTER)
+                        + " (its subject may have been removed from the configuration); last: " + state.summary()), null, now, events);
             } else {
                 updated = state;
             }
@@ -77,9 +86,9 @@ public final class AlertLifecycle {
         Severity effective = severity.apply(c);
         if (state == null || state.status() == Status.RESOLVED) {
             state = new AlertState(c.rule(), c.subject(), effective, Status.PENDING, c.summary(), c.labels(), c.values(),
-                    now, null, null, null, 0);
+                    now, null, null, null, 0, now);
         } else {
-            state = state.observed(c, effective);
+            state = state.observed(c, effective, now);
         }
         if (state.status() == Status.PENDING) {
             if (Duration.between(state.activeSince(), now).compareTo(pendingFor) >= 0) {
@@ -99,7 +108,7 @@ public final class AlertLifecycle {
         }
         if (state.status() == Status.FIRING) {
             if (c != null) {
-                state = state.observed(c, state.severity()); // the resolved notice says how things are now
+                state = state.observed(c, state.severity(), now); // the resolved notice says how things are now
             }
             state = state.withStatus(Status.RESOLVED, state.firedAt(), state.lastNotifiedAt(), now, state.notifications());
             events.add(new Event(Event.Kind.RESOLVED, state));

@@ -11,11 +11,12 @@ import java.util.List;
  * <p>Contract:
  * <ul>
  *   <li>Report one {@link Condition} per rule and subject you know about, firing or not. Reporting
- *       {@code firing=false} resolves a firing alert; so does no longer reporting it at all.</li>
- *   <li>Report nothing for a subject you know nothing about yet (for example before its first check): an unknown
- *       state neither fires nor resolves.</li>
+ *       {@code firing=false} resolves a firing alert.</li>
+ *   <li>Report nothing for a subject you know nothing about yet (for example before its first check after a
+ *       restart): an unknown state neither fires nor resolves. An alert left unreported for
+ *       {@link AlertLifecycle#UNREPORTED_RESOLVES_AFTER} resolves (its subject was removed).</li>
  *   <li>Be fast and never block on I/O: read the state your capability already keeps in memory. Throwing is
- *       allowed; the evaluation then leaves every existing alert as it was (it resolves nothing) and logs the error.</li>
+ *       allowed: your conditions are then unknown for this round, and the error is logged and shown by the API.</li>
  *   <li>Compute conditions with the pure rule functions in this package ({@link BackupStalenessRule},
  *       {@link ConsecutiveFailuresRule}, {@link ReplicationLagRule}, {@link VolumeRules}...), so thresholds and
  *       wording stay consistent; thresholds come from {@code alerts.thresholds} in the configuration.</li>

@@ -63,15 +63,21 @@ class AlertLifecycleTest {
     }
 
     @Test
-    void absentConditionResolvesOnlyWhenEverySourceAnswered() {
+    void unreportedIsUnknownUntilItHasBeenGoneLongEnough() {
         AlertLifecycle immediate = new AlertLifecycle(Duration.ZERO, Duration.ofHours(4), Duration.ofHours(1), Condition::severity);
         var fired = immediate.step(Map.of(), List.of(stale(true)), true, T0);
         assertEquals(Kind.FIRING, fired.events().getFirst().kind());
-        var incomplete = immediate.step(fired.states(), List.of(), false, T0.plusSeconds(30));
-        assertTrue(incomplete.events().isEmpty(), "a failed source must not resolve its alerts");
-        var complete = immediate.step(incomplete.states(), List.of(), true, T0.plusSeconds(60));
-        assertEquals(Kind.RESOLVED, complete.events().getFirst().kind());
-        var pruned = immediate.step(complete.states(), List.of(), true, T0.plusSeconds(60).plus(Duration.ofHours(1)));
+        // after a restart the checks have not run yet: nothing is reported, nothing changes (no resolve/re-fire storm)
+        var unknown = immediate.step(fired.states(), List.of(), true, T0.plusSeconds(30));
+        assertTrue(unknown.events().isEmpty());
+        assertEquals(Status.FIRING, unknown.states().get("backup-stale/app").status());
+        var failedSource = immediate.step(unknown.states(), List.of(), false, T0.plus(AlertLifecycle.UNREPORTED_RESOLVES_AFTER));
+        assertTrue(failedSource.events().isEmpty(), "a failing source resolves nothing");
+        var gone = immediate.step(failedSource.states(), List.of(), true, T0.plus(AlertLifecycle.UNREPORTED_RESOLVES_AFTER));
+        assertEquals(Kind.RESOLVED, gone.events().getFirst().kind(), "an alert nobody reports for 15 minutes resolves once");
+        assertTrue(gone.events().getFirst().alert().summary().startsWith("no longer reported"));
+        var pruned = immediate.step(gone.states(), List.of(), true, T0.plus(AlertLifecycle.UNREPORTED_RESOLVES_AFTER).plus(Duration.ofHours(1)));
+        assertTrue(pruned.events().isEmpty());
         assertTrue(pruned.states().isEmpty(), "resolved alerts are listed for keep-resolved, then dropped");
     }
 
