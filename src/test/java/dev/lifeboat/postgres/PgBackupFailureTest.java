@@ -1,0 +1,142 @@
+package dev.lifeboat.postgres;
+
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.store.Destinations;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.store.ObjectStores;
+import dev.lifeboat.store.PrefixedStore;
+import dev.lifeboat.testing.S3ProxyServer;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusMock;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.enterprise.inject.Vetoed;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failures in the middle of a backup, with real pg_dump, PostgreSQL and S3Proxy: nothing listed, no multipart
+ * upload left after the next run, the reason in {@code /api/v1/status} (redacted) and in the metrics.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = PgFailureEnvironment.class, restrictToAnnotatedClass = true)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class PgBackupFailureTest {
+    @Inject
+    PgBackupService service;
+
+    @Inject
+    PgBackupMetrics metrics;
+
+    @Inject
+    ActiveConfig active;
+
+    static BackupCatalog catalog(LifeboatConfig config, String db) throws IOException {
+        return new BackupCatalog(new PrefixedStore(ObjectStores.open(config.destinations().get("main")), db + "/"));
+    }
+
+    @Test
+    @Order(1)
+    void pgDumpFailingMidStreamLeavesNothingAndSaysWhy() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> service.backupNow("rls"));
+        assertTrue(e.getMessage().contains("row-level security"), e.getMessage());
+        assertEquals(0, catalog(active.get(), "rls").list().size());
+        assertEquals(0, S3Uploads.open(PgFailureEnvironment.s3, "backups"), "the aborted upload must not linger");
+        String body = given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.rls.backup.consecutiveFailures", equalTo(1))
+                .body("databases.rls.backup.lastFailure", containsString("pg_dump exited with code 1"))
+                .body("databases.rls.backup.lastFailure", containsString("row-level security"))
+                .extract().asString();
+        assertTrue(!body.contains(PgFailureEnvironment.PASSWORD), "status leaks the password: " + body);
+        metrics.register("rls");
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("lifeboat_pg_backup_consecutive_failures{database=\"rls\"} 1.0"))
+                .body(containsString("lifeboat_pg_backups_total{database=\"rls\",result=\"failure\"} 1.0"));
+    }
+
+    @Test
+    @Order(2)
+    void s3StoppedMidUploadLeavesNothingListedAndTheNextRunCleansUp() throws Exception {
+        S3ProxyServer s3 = PgFailureEnvironment.s3;
+        GatedDestinations gated = new GatedDestinations(active.get(), 6L * 1024 * 1024);
+        QuarkusMock.installMockForType(gated, Destinations.class);
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+            try {
+                service.backupNow("big");
+            } catch (IOException ex) {
+                throw new java.util.concurrent.CompletionException(ex);
+            }
+        });
+        assertTrue(gated.store.awaitPaused(), "the backup never reached the middle of its upload");
+        assertEquals(1, S3Uploads.open(s3, "backups"), "a multipart upload is in progress");
+        s3.stop();
+        gated.store.release();
+        Exception failure = assertThrows(Exception.class, () -> run.get(2, TimeUnit.MINUTES));
+        assertTrue(failure.getCause().getMessage().contains("S3"), failure.getCause().getMessage());
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.big.backup.lastFailure", containsString("S3"))
+                .body("databases.big.backup.lastFailure", not(containsString(S3ProxyServer.SECRET_KEY)))
+                .body("databases.big.backup.consecutiveFailures", equalTo(1));
+
+        // The same server comes back: the store was unreachable for the abort, so the upload is still open...
+        S3ProxyServer restarted = S3ProxyServer.start(s3.dataDir(), s3.port());
+        PgFailureEnvironment.s3 = restarted;
+        assertEquals(1, S3Uploads.open(restarted, "backups"), "the abort could not reach the stopped store");
+        assertEquals(0, catalog(active.get(), "big").list().size(), "nothing listed");
+        // ...until the next run cleans it up and succeeds.
+        QuarkusMock.installMockForType(new GatedDestinations(active.get(), Long.MAX_VALUE), Destinations.class);
+        service.backupNow("big");
+        assertEquals(0, S3Uploads.open(restarted, "backups"));
+        assertEquals(1, catalog(active.get(), "big").list().size());
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.big.backup.consecutiveFailures", equalTo(0));
+    }
+
+    @Test
+    @Order(3)
+    void anotherAgentHoldingTheLockMakesTheRunSkipAndCount() throws Exception {
+        try (Connection other = PgFailureEnvironment.pg.connect("big");
+             var st = other.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + PgSession.BACKUP_LOCK_KEY + ")");
+            assertThrows(PgBackup.LockBusyException.class, () -> service.backupNow("big"));
+        }
+        assertEquals(1, service.state("big").skippedTicks());
+        given().get("/api/v1/status").then().statusCode(200).body("databases.big.backup.skippedTicks", equalTo(1));
+        metrics.register("big");
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("lifeboat_pg_backup_skipped_ticks_total{database=\"big\"} 1.0"));
+    }
+
+    /** The real destinations, except that uploads pause after {@code pauseAfter} bytes. Not a bean. */
+    @Vetoed
+    static final class GatedDestinations extends Destinations {
+        final LifeboatConfig config;
+        final GatedStore store;
+
+        GatedDestinations(LifeboatConfig config, long pauseAfter) throws IOException {
+            this.config = config;
+            ObjectStore s3 = ObjectStores.open(config.destinations().get("main"));
+            this.store = new GatedStore(s3, pauseAfter, null);
+        }
+
+        @Override
+        public ObjectStore forDatabase(String database) {
+            return new PrefixedStore(store, database + "/");
+        }
+    }
+}
