@@ -4,7 +4,6 @@ import dev.lifeboat.catalog.Manifest;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,7 +35,12 @@ public final class PgSession implements AutoCloseable {
     /** Connects; the message names the server (never the password) and the driver's reason. */
     public static PgSession open(PgUrl url) throws IOException {
         try {
-            return new PgSession(DriverManager.getConnection(url.jdbcUrl(), url.jdbcProperties()), url);
+            // The driver directly, not DriverManager: its registry is global and class-loader sensitive.
+            Connection c = new org.postgresql.Driver().connect(url.jdbcUrl(), url.jdbcProperties());
+            if (c == null) {
+                throw new SQLException("the PostgreSQL driver does not accept " + url.jdbcUrl());
+            }
+            return new PgSession(c, url);
         } catch (SQLException e) {
             throw new IOException("cannot connect to " + url + ": " + url.redact(String.valueOf(e.getMessage())), e);
         }

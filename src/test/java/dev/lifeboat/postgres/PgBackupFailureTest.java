@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.sql.Connection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -110,9 +109,9 @@ class PgBackupFailureTest {
     @Test
     @Order(3)
     void anotherAgentHoldingTheLockMakesTheRunSkipAndCount() throws Exception {
-        try (Connection other = PgFailureEnvironment.pg.connect("big");
-             var st = other.createStatement()) {
-            st.execute("SELECT pg_advisory_lock(" + PgSession.BACKUP_LOCK_KEY + ")");
+        // Another agent's session holding the lock, exactly as its backup would.
+        try (PgSession otherAgent = PgSession.open(PgUrl.parse(PgFailureEnvironment.pg.url("big")))) {
+            assertTrue(otherAgent.tryBackupLock());
             assertThrows(PgBackup.LockBusyException.class, () -> service.backupNow("big"));
         }
         assertEquals(1, service.state("big").skippedTicks());

@@ -25,10 +25,11 @@ public class PgFailureEnvironment implements QuarkusTestResourceLifecycleManager
             pg = PostgresServer.start();
             s3 = S3ProxyServer.start();
             s3.createBucket("backups");
-            pg.createDatabase("big");
+            psql(pg, "postgres", "CREATE DATABASE big");
             // ~8 MiB of incompressible data in a_data, dumped before b_secret, whose row-level security makes
             // pg_dump (as a non-owner with row_security off) fail once it reaches it: a failure mid-stream.
-            pg.sql("big",
+            // psql rather than JDBC here: DriverManager's registry is global, and this runs in Quarkus's class loader.
+            psql(pg, "big",
                     "CREATE TABLE a_data (id int, payload bytea)",
                     "INSERT INTO a_data SELECT g, decode(string_agg(md5(random()::text || h), ''), 'hex') "
                             + "FROM generate_series(1, 2000) g, generate_series(1, 256) h GROUP BY g",
@@ -49,6 +50,15 @@ public class PgFailureEnvironment implements QuarkusTestResourceLifecycleManager
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static void psql(PostgresServer pg, String db, String... statements) {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("psql", "-v", "ON_ERROR_STOP=1", "-q", pg.url(db)));
+        for (String s : statements) {
+            command.add("-c");
+            command.add(s);
+        }
+        dev.lifeboat.testing.ExternalProcess.run(command, java.time.Duration.ofMinutes(2));
     }
 
     @Override
