@@ -133,8 +133,42 @@ final class ConfigValidator {
             problem(key + ".retention", "keeps nothing; set keep-last to at least 1");
         }
         positive(key + ".retention.period", r.period());
-        db.drill().schedule().ifPresent(s -> schedule(key + ".drill.schedule", s));
-        positive(key + ".drill.timeout", db.drill().timeout());
+        drill(key + ".drill", db);
+    }
+
+    private void drill(String key, DatabaseConfig db) {
+        DatabaseConfig.DrillConfig d = db.drill();
+        d.schedule().ifPresent(s -> schedule(key + ".schedule", s));
+        positive(key + ".timeout", d.timeout());
+        if (!Set.of(DatabaseConfig.DRILL_BACKUP_LATEST, DatabaseConfig.DRILL_BACKUP_RANDOM).contains(d.backup())) {
+            problem(key + ".backup", "unknown choice '" + d.backup() + "'; use latest or random (a random backup within retention)");
+        }
+        if (!Set.of(DatabaseConfig.DRILL_INTEGRITY_FULL, DatabaseConfig.DRILL_INTEGRITY_QUICK).contains(d.integrity())) {
+            problem(key + ".integrity", "unknown integrity mode '" + d.integrity() + "'; use full or quick");
+        }
+        if (d.keepHistory() < 1) {
+            problem(key + ".keep-history", "must be at least 1");
+        }
+        d.checks().forEach((name, check) -> {
+            if (check.query().isBlank()) {
+                problem(key + ".checks." + name + ".query", "empty query; write the SQL whose first value is checked");
+            }
+            try {
+                dev.lifeboat.drill.Expectation.parse(check.expect());
+            } catch (IllegalArgumentException e) {
+                problem(key + ".checks." + name + ".expect", e.getMessage());
+            }
+        });
+        if (d.serverUrl().isPresent()) {
+            if (db.type().equals("postgres")) {
+                postgresUrl(key + ".server-url", d.serverUrl().get());
+            } else {
+                problem(key + ".server-url", "server-url applies to postgres databases; a sqlite drill uses scratch-dir:");
+            }
+        }
+        if (d.scratchDir().isPresent() && db.type().equals("postgres")) {
+            problem(key + ".scratch-dir", "scratch-dir applies to sqlite databases; a postgres drill restores into a scratch database (server-url:)");
+        }
     }
 
     private void volume(String name, VolumeConfig v) {

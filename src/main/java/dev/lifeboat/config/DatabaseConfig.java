@@ -5,6 +5,7 @@ import io.smallrye.config.WithName;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -109,7 +110,10 @@ public interface DatabaseConfig {
         Duration period();
     }
 
-    /** Restore drill settings. */
+    /**
+     * Restore drill settings: a drill restores one backup into a scratch place, checks it, records RTO/RPO and
+     * drops the scratch copy again. The README's "Restore drills" section documents every key.
+     */
     interface DrillConfig {
         /** Run drills on this schedule (interval or cron); absent means drills run only on demand. */
         Optional<String> schedule();
@@ -117,7 +121,67 @@ public interface DatabaseConfig {
         /** Longest a drill may take. */
         @WithDefault("30m")
         Duration timeout();
+
+        /** Which backup to restore: {@code latest}, or {@code random} (any backup still within retention). */
+        @WithDefault(DRILL_BACKUP_LATEST)
+        String backup();
+
+        /** User checks by name, run against the restored copy; each is a query and what its first value must be. */
+        Map<String, CheckConfig> checks();
+
+        /**
+         * PostgreSQL: server for scratch databases, a libpq URL whose database is the one to connect to for
+         * CREATE/DROP DATABASE ({@code postgres://drill@drill-db.internal:5432/postgres}); the role needs CREATEDB.
+         * Default: the source's server (its {@code postgres} database), under a generated name. Never printed.
+         */
+        @WithName("server-url")
+        Optional<String> serverUrl();
+
+        /** SQLite: directory for the scratch copy; default {@code <system temp dir>/lifeboat-drills}. */
+        @WithName("scratch-dir")
+        Optional<String> scratchDir();
+
+        /**
+         * Most space a drill's scratch copy may take; a drill whose estimate exceeds it (or the free space of the
+         * scratch directory, whichever is smaller) is refused. Default: the free space where it can be measured.
+         */
+        @WithName("scratch-space")
+        Optional<ByteSize> scratchSpace();
+
+        /** SQLite: {@code full} ({@code PRAGMA integrity_check} and {@code foreign_key_check}) or {@code quick} ({@code quick_check}). */
+        @WithDefault(DRILL_INTEGRITY_FULL)
+        String integrity();
+
+        /** SQLite: compare row counts with the live database when the replica is known to hold its current state. */
+        @WithName("compare-live")
+        @WithDefault("true")
+        boolean compareLive();
+
+        /** Drill records kept in the destination ({@code <database>/drills/}); older ones are deleted. */
+        @WithName("keep-history")
+        @WithDefault("100")
+        int keepHistory();
     }
+
+    /**
+     * One user check of a restore drill.
+     */
+    interface CheckConfig {
+        /** SQL whose first column of the first row is the observed value ({@code select count(*) from users}). */
+        String query();
+
+        /**
+         * What the value must be: a comparison with a number or quoted text ({@code >= 1}, {@code == 0},
+         * {@code != 'x'}), {@code not null}, or a freshness test on a time value: {@code newer than backup - 1d}
+         * (backup = the time the restored data represents) or {@code newer than now - 2h}.
+         */
+        String expect();
+    }
+
+    String DRILL_BACKUP_LATEST = "latest";
+    String DRILL_BACKUP_RANDOM = "random";
+    String DRILL_INTEGRITY_FULL = "full";
+    String DRILL_INTEGRITY_QUICK = "quick";
 
     String DEFAULT_SCHEDULE = "1h";
     String DEFAULT_COMPRESSION = "zstd";

@@ -1,0 +1,55 @@
+package dev.lifeboat.cli;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.drill.DrillRecord;
+import dev.lifeboat.drill.DrillReport;
+import dev.lifeboat.drill.DrillService;
+import jakarta.inject.Inject;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code lifeboat drill DB [--json]}: runs one restore drill of a database now (restore into a scratch place,
+ * checks, clean-up), records it in the destination's drill history, prints the report and exits 1 unless it passed.
+ */
+@jakarta.enterprise.context.Dependent
+@io.quarkus.arc.Unremovable
+@Command(name = "drill", description = "Run a restore drill of a database now: restore its backup into a scratch place, "
+        + "check it, remove the scratch copy; exit 1 unless it passed.")
+public class DrillCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
+    String database;
+
+    @Option(names = "--json", description = "Print the drill record as JSON.")
+    boolean json;
+
+    @Inject
+    DrillService drills;
+
+    @Override
+    public Integer call() {
+        LifeboatConfig loaded = config.load();
+        DrillRecord r = drills.run(loaded, database, "cli");
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(DrillReport.json(r));
+        } else {
+            DrillReport.text(r).forEach(out::println);
+        }
+        out.flush();
+        return r.passed() ? 0 : 1;
+    }
+}

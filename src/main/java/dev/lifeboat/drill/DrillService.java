@@ -1,0 +1,245 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.store.ObjectStores;
+import dev.lifeboat.store.PrefixedStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs restore drills and remembers their outcomes. Used by the scheduler, {@code lifeboat drill DB} and the API.
+ *
+ * <p>Single flight: at most one drill per database in this process (a second is refused); the drill itself runs on
+ * a thread of its own so that {@code drill.timeout} can end the wait — the drill is then interrupted, recorded as
+ * failed, and the database stays locked until its thread has cleaned up its scratch copy.
+ *
+ * <p>Every drill, passed, failed or refused, is written to the destination's history ({@link DrillHistory}); the
+ * latest outcome per database is also kept in memory for status, metrics and alerts, and reloaded from the
+ * destination when the agent starts.
+ */
+@ApplicationScoped
+public class DrillService {
+    private static final Logger LOG = Logger.getLogger(DrillService.class);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Inject
+    DrillMetrics metrics;
+
+    private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
+    private final Map<String, Instant> running = new ConcurrentHashMap<>();
+    private final Map<String, DrillState> states = new ConcurrentHashMap<>();
+
+    /**
+     * What is known about one database's drills.
+     *
+     * @param last                the most recent drill
+     * @param lastPassed          the most recent drill that passed, or null
+     * @param consecutiveFailures failed or refused drills since the last pass
+     */
+    public record DrillState(DrillRecord last, DrillRecord lastPassed, int consecutiveFailures) {
+        DrillState with(DrillRecord r) {
+            boolean newer = last == null || !r.startedAt().isBefore(last.startedAt());
+            DrillRecord l = newer ? r : last;
+            DrillRecord p = r.passed() && (lastPassed == null || r.startedAt().isAfter(lastPassed.startedAt())) ? r : lastPassed;
+            int failures = !newer ? consecutiveFailures : r.passed() ? 0 : consecutiveFailures + 1;
+            return new DrillState(l, p, failures);
+        }
+    }
+
+    /** Latest known state of database {@code db}'s drills. */
+    public Optional<DrillState> state(String db) {
+        return Optional.ofNullable(states.get(db));
+    }
+
+    /** When the drill of {@code db} now running started, if one is. */
+    public Optional<Instant> runningSince(String db) {
+        return Optional.ofNullable(running.get(db));
+    }
+
+    /** The store holding {@code database}'s objects under {@code config}. Callers close it. */
+    static ObjectStore storeFor(LifeboatConfig config, String database) throws IOException {
+        DatabaseConfig db = config.databases().get(database);
+        return new PrefixedStore(ObjectStores.open(config.destinations().get(db.destination())), database + "/");
+    }
+
+    /**
+     * Runs one drill of {@code database} now and returns its record (passed, failed or refused; never throws for a
+     * failed drill). A {@link UserFacingException} for an unknown database.
+     *
+     * @param trigger {@code schedule}, {@code cli} or {@code api}
+     */
+    public DrillRecord run(LifeboatConfig config, String database, String trigger) {
+        DatabaseConfig db = config.databases().get(database);
+        if (db == null) {
+            throw new UserFacingException("no database named '" + database + "'; configured: " + String.join(", ", config.databases().keySet()));
+        }
+        Instant startedAt = Instant.now();
+        String id = ID_TIME.format(startedAt) + "-" + HexFormat.of().formatHex(randomBytes());
+        Semaphore lock = locks.computeIfAbsent(database, k -> new Semaphore(1));
+        if (!lock.tryAcquire()) {
+            DrillRecord refused = record(id, database, db, trigger, startedAt, null, DrillException.refused(
+                    "drill of " + database + " refused: another drill of it is running since " + running.get(database)));
+            remember(refused);
+            metrics.failed(database);
+            return refused;
+        }
+        running.put(database, startedAt);
+        boolean handedOver = false;
+        ObjectStore store = null;
+        try {
+            store = storeFor(config, database);
+            DrillRun run = new DrillRun(id, database, config, store, startedAt);
+            Drill drill = drillFor(db);
+            ObjectStore ownedStore = store;
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Thread worker = new Thread(() -> {
+                try {
+                    drill.run(run);
+                    done.complete(null);
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                } finally {
+                    ownedStore.close();
+                    running.remove(database);
+                    lock.release();
+                }
+            }, "lifeboat-drill-" + database);
+            worker.setDaemon(true);
+            worker.start();
+            handedOver = true;
+            DrillException outcome = null;
+            Duration timeout = db.drill().timeout();
+            try {
+                done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                worker.interrupt();
+                outcome = DrillException.failed("drill of " + database + " failed: timed out after " + timeout
+                        + (run.backupId != null ? " restoring backup " + run.backupId : "") + "; raise databases." + database + ".drill.timeout");
+            } catch (ExecutionException e) {
+                outcome = e.getCause() instanceof DrillException d ? d
+                        : DrillException.failed("drill of " + database + " failed unexpectedly: " + e.getCause(), e.getCause());
+                if (!(e.getCause() instanceof DrillException)) {
+                    LOG.errorf(e.getCause(), "drill of %s failed unexpectedly", database);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                worker.interrupt();
+                outcome = DrillException.failed("drill of " + database + " failed: interrupted (shutting down)");
+            }
+            DrillRecord r = record(id, database, db, trigger, startedAt, run, outcome);
+            save(config, r);
+            return r;
+        } catch (IOException e) {
+            DrillRecord r = record(id, database, db, trigger, startedAt, null,
+                    DrillException.failed("drill of " + database + " failed: cannot open destination " + db.destination() + ": " + e.getMessage(), e));
+            remember(r);
+            metrics.failed(database);
+            return r;
+        } finally {
+            if (!handedOver) {
+                if (store != null) {
+                    store.close();
+                }
+                running.remove(database);
+                lock.release();
+            }
+        }
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[3];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    Drill drillFor(DatabaseConfig db) {
+        return switch (db.type()) {
+            case "sqlite" -> new SqliteDrill();
+            case "postgres" -> PostgresDrills.create();
+            default -> throw new UserFacingException("no drill for database type " + db.type());
+        };
+    }
+
+    private DrillRecord record(String id, String database, DatabaseConfig db, String trigger, Instant startedAt, DrillRun run, DrillException outcome) {
+        Instant finishedAt = Instant.now();
+        String result = outcome == null ? DrillRecord.PASSED : outcome.refused() ? DrillRecord.REFUSED : DrillRecord.FAILED;
+        Long rpo = run != null && run.backupTime != null ? Duration.between(run.backupTime, startedAt).toSeconds() : null;
+        return new DrillRecord(id, database, db.type(), trigger, result,
+                run == null ? null : run.backupId, run == null ? null : run.backupTime, startedAt, finishedAt,
+                run == null ? null : run.restoreMillis, Duration.between(startedAt, finishedAt).toMillis(), rpo,
+                run == null ? 0 : run.storedBytes, run == null ? -1 : run.restoredBytes, run == null ? null : run.scratch,
+                outcome == null ? null : outcome.getMessage(), run == null ? List.of() : run.checks());
+    }
+
+    /** Writes the record to the destination's history (a failure to do so is logged, not fatal) and remembers it. */
+    private void save(LifeboatConfig config, DrillRecord r) {
+        remember(r);
+        if (!r.passed()) {
+            metrics.failed(r.database());
+        }
+        try (ObjectStore history = storeFor(config, r.database())) {
+            new DrillHistory(history).append(r, config.databases().get(r.database()).drill().keepHistory());
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("drill %s of %s: cannot store its record in the destination: %s", r.id(), r.database(), e.getMessage());
+        }
+    }
+
+    void remember(DrillRecord r) {
+        states.merge(r.database(), new DrillState(null, null, 0).with(r), (old, fresh) -> old.with(r));
+        metrics.recorded(r, states.get(r.database()));
+        if (r.passed()) {
+            LOG.infof("drill %s of %s passed: backup %s, restore %d ms, RPO %s s", r.id(), r.database(), r.backupId(), r.restoreMillis(), r.rpoSeconds());
+        } else {
+            LOG.warnf("drill %s of %s %s: %s", r.id(), r.database(), r.outcome(), r.error());
+        }
+    }
+
+    /** Rebuilds the in-memory state from the destinations' histories (agent start). Errors are logged per database. */
+    public void loadHistory(LifeboatConfig config) {
+        for (String database : config.databases().keySet()) {
+            try (ObjectStore store = storeFor(config, database)) {
+                List<DrillRecord> recent = new DrillHistory(store).recent(config.databases().get(database).drill().keepHistory());
+                DrillState s = new DrillState(null, null, 0);
+                for (DrillRecord r : recent.reversed()) {
+                    s = s.with(r);
+                }
+                if (s.last() != null) {
+                    DrillState loaded = s;
+                    states.merge(database, loaded, (mine, fromStore) -> mine.last().startedAt().isAfter(fromStore.last().startedAt()) ? mine : fromStore);
+                    metrics.recorded(s.last(), states.get(database));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("cannot read the drill history of %s: %s", database, e.getMessage());
+            }
+        }
+    }
+
+    /** The newest {@code limit} drills of {@code database}, read from its destination (the source of truth). */
+    public List<DrillRecord> history(LifeboatConfig config, String database, int limit) throws IOException {
+        try (ObjectStore store = storeFor(config, database)) {
+            return new DrillHistory(store).recent(limit);
+        }
+    }
+}

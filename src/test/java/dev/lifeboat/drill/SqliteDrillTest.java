@@ -1,0 +1,265 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.sqlite.Lz4Frames;
+import dev.lifeboat.sqlite.ReplicaLayout;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.TestConfigs;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * SQLite drills against a real replica in S3Proxy: a snapshot plus a WAL segment in Litestream's layout, restored by
+ * the real restorer and checked with real SQLite.
+ */
+class SqliteDrillTest {
+    static S3ProxyServer s3;
+
+    @TempDir
+    Path dir;
+
+    Path live;
+    Connection app;
+    String prefix = "t-" + UUID.randomUUID();
+    Path scratch;
+    String generation;
+    LifeboatConfig config;
+    DrillService service;
+
+    @BeforeAll
+    static void startS3() {
+        s3 = S3ProxyServer.start();
+        s3.createBucket("drills");
+    }
+
+    @AfterAll
+    static void stopS3() {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @BeforeEach
+    void replica() throws Exception {
+        live = dir.resolve("app.db");
+        scratch = dir.resolve("scratch");
+        config = config("");
+        service = newService();
+        // The application's database: a snapshot after 50 rows, then 25 more rows in the WAL (not checkpointed).
+        // The connection stays open for the whole test, as a running application's would (closing the last
+        // connection would checkpoint the WAL into the file).
+        app = DriverManager.getConnection("jdbc:sqlite:" + live);
+        try (Statement s = app.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA wal_autocheckpoint=0");
+            s.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, created_at TEXT)");
+            s.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users(id))");
+            for (int i = 0; i < 50; i++) {
+                s.execute("INSERT INTO users (name, created_at) VALUES ('u" + i + "', datetime('now'))");
+            }
+            s.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+            generation = ReplicaLayout.newGeneration();
+            try (ObjectStore store = DrillService.storeFor(config, "app")) {
+                store.putBytes(ReplicaLayout.snapshotKey(generation, 0), lz4(Files.readAllBytes(live)));
+                for (int i = 0; i < 25; i++) {
+                    s.execute("INSERT INTO orders (user_id) VALUES (" + (i + 1) + ")");
+                }
+                store.putBytes(ReplicaLayout.segmentKey(generation, 0, 0), lz4(Files.readAllBytes(dir.resolve("app.db-wal"))));
+            }
+        }
+    }
+
+    @AfterEach
+    void closeApp() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    /**
+     * Rewrites the WAL segment in a later second than the live WAL's last change (S3 times have one-second
+     * resolution), so the replica provably holds the live database's current state and the drill compares them.
+     */
+    void replicaCaughtUp() throws Exception {
+        Thread.sleep(1100 - System.currentTimeMillis() % 1000);
+        damage(ReplicaLayout.segmentKey(generation, 0, 0), bytes -> bytes);
+    }
+
+    LifeboatConfig config(String drillExtra) {
+        return TestConfigs.parse("destinations:\n" + s3.destinationYaml("main", "drills", prefix)
+                + "databases:\n"
+                + "  app:\n"
+                + "    type: sqlite\n"
+                + "    path: " + live + "\n"
+                + "    destination: main\n"
+                + "    drill:\n"
+                + "      scratch-dir: " + scratch + "\n"
+                + "      checks:\n"
+                + "        users-exist: { query: 'select count(*) from users', expect: '>= 50' }\n"
+                + "        recent-user: { query: 'select max(created_at) from users', expect: 'newer than backup - 1d' }\n"
+                + drillExtra);
+    }
+
+    static DrillService newService() {
+        DrillService s = new DrillService();
+        s.metrics = new DrillMetrics();
+        s.metrics.registry = new SimpleMeterRegistry();
+        return s;
+    }
+
+    static byte[] lz4(byte[] raw) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream out = Lz4Frames.compress(bytes)) {
+            out.write(raw);
+        }
+        return bytes.toByteArray();
+    }
+
+    static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+
+    @Test
+    void drillPassesRecordsRtoRpoAndHistoryWithoutWritingTheSource() throws Exception {
+        replicaCaughtUp();
+        String dbBefore = sha256(live);
+        String walBefore = sha256(dir.resolve("app.db-wal"));
+
+        DrillRecord r = service.run(config, "app", "cli");
+
+        assertEquals(DrillRecord.PASSED, r.outcome(), () -> String.join("\n", DrillReport.text(r)));
+        assertTrue(r.backupId().startsWith(generation + "/00000000-00000000"), r.backupId());
+        assertNotNull(r.restoreMillis());
+        assertNotNull(r.rpoSeconds());
+        assertTrue(r.rpoSeconds() >= 0 && r.rpoSeconds() < 600, "RPO " + r.rpoSeconds());
+        assertTrue(r.storedBytes() > 0 && r.restoredBytes() > 0);
+        List<String> names = r.checks().stream().map(CheckResult::name).toList();
+        assertEquals(List.of("restore", "integrity_check", "foreign_key_check", "recent-user", "users-exist", "live-comparison"), names);
+        assertTrue(r.checks().stream().allMatch(CheckResult::passed));
+        CheckResult comparison = r.checks().getLast();
+        assertEquals("2 tables, equal row counts", comparison.observed(), comparison.message());
+        assertEquals("50", r.checks().stream().filter(c -> c.name().equals("users-exist")).findFirst().orElseThrow().observed());
+
+        // Nothing left in the scratch directory; the source database is untouched.
+        try (var files = Files.list(scratch)) {
+            assertEquals(List.of(), files.toList());
+        }
+        assertEquals(dbBefore, sha256(live));
+        assertEquals(walBefore, sha256(dir.resolve("app.db-wal")));
+
+        // The history is in the destination: a new service (a restarted agent) sees it.
+        DrillService restarted = newService();
+        restarted.loadHistory(config);
+        assertEquals(r.id(), restarted.state("app").orElseThrow().last().id());
+        assertEquals(r.id(), restarted.state("app").orElseThrow().lastPassed().id());
+        List<DrillRecord> history = restarted.history(config, "app", 10);
+        assertEquals(1, history.size());
+        assertEquals(r.checks(), history.getFirst().checks());
+    }
+
+    @Test
+    void flippedByteInTheStoredSnapshotFailsNamingTheBackup() throws Exception {
+        damage(ReplicaLayout.snapshotKey(generation, 0), bytes -> {
+            bytes[bytes.length / 2] ^= 0x01;
+            return bytes;
+        });
+        DrillRecord r = service.run(config, "app", "cli");
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains(generation + "/00000000"), r.error());
+        assertTrue(r.error().toLowerCase().contains("checksum"), r.error());
+        assertNoScratchLeft();
+        assertEquals(1, service.state("app").orElseThrow().consecutiveFailures());
+    }
+
+    @Test
+    void truncatedSegmentFails() throws Exception {
+        damage(ReplicaLayout.segmentKey(generation, 0, 0), bytes -> Arrays.copyOf(bytes, bytes.length - 100));
+        DrillRecord r = service.run(config, "app", "cli");
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains(generation + "/00000000"), r.error());
+        assertNoScratchLeft();
+    }
+
+    @Test
+    void falseUserCheckFailsNamingTheCheckAndTheValueSeen() {
+        LifeboatConfig strict = config("        no-orders: { query: 'select count(*) from orders', expect: '== 0' }\n");
+        DrillRecord r = service.run(strict, "app", "cli");
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains("check 'no-orders' failed: expected == 0, saw 25"), r.error());
+        assertNoScratchLeft();
+    }
+
+    @Test
+    void leftoversOfAKilledDrillAreRemovedByTheNextRun() throws Exception {
+        Files.createDirectories(scratch);
+        Path leftover = scratch.resolve(DrillRun.scratchPrefix("app") + "20260101t000000z0badf0.db");
+        Files.write(leftover, new byte[4096]);
+        Files.write(scratch.resolve(leftover.getFileName() + ".lifeboat-restore-wal"), new byte[10]);
+        Path unrelated = scratch.resolve("someone-elses.db");
+        Files.write(unrelated, new byte[1]);
+
+        DrillRecord r = service.run(config, "app", "cli");
+        assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+        try (var files = Files.list(scratch)) {
+            assertEquals(List.of(unrelated), files.toList());
+        }
+    }
+
+    @Test
+    void drillThatWouldNotFitIsRefusedWithTheReason() {
+        DrillRecord r = service.run(config("      scratch-space: 4KiB\n"), "app", "cli");
+        assertEquals(DrillRecord.REFUSED, r.outcome());
+        assertTrue(r.error().contains("drill.scratch-space allows 4.0 KiB"), r.error());
+        assertFalse(r.passed());
+    }
+
+    @Test
+    void randomBackupWithinRetentionRestoresAPointOfTheReplica() {
+        DrillRecord r = service.run(config("      backup: random\n"), "app", "schedule");
+        assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+        assertTrue(r.backupId().startsWith(generation + "/00000000"), r.backupId());
+    }
+
+    private void assertNoScratchLeft() {
+        try (var files = Files.list(scratch)) {
+            assertEquals(List.of(), files.toList());
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void damage(String key, java.util.function.UnaryOperator<byte[]> change) throws Exception {
+        try (ObjectStore store = DrillService.storeFor(config, "app")) {
+            byte[] bytes;
+            try (InputStream in = store.get(key)) {
+                bytes = in.readAllBytes();
+            }
+            store.putBytes(key, change.apply(bytes));
+        }
+    }
+}
