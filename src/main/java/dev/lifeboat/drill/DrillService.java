@@ -1,6 +1,7 @@
 package dev.lifeboat.drill;
 
 import dev.lifeboat.UserFacingException;
+import dev.lifeboat.alert.JobEvents;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.store.ObjectStore;
@@ -46,6 +47,10 @@ public class DrillService {
 
     @Inject
     DrillMetrics metrics;
+
+    /** Alerting's job reports: {@code drill.<db>} outcomes drive the {@code drill-failed} alert and healthchecks pings. */
+    @Inject
+    JobEvents jobEvents;
 
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
@@ -101,11 +106,32 @@ public class DrillService {
         if (!lock.tryAcquire()) {
             DrillRecord refused = record(id, database, db, trigger, startedAt, null, DrillException.refused(
                     "drill of " + database + " refused: another drill of it is running since " + running.get(database)));
-            remember(refused);
-            metrics.failed(database);
+            // Not remembered: the running drill's outcome is what counts.
             return refused;
         }
         running.put(database, startedAt);
+        JobEvents.Run job = jobEvents == null ? null : jobEvents.started(JobEvents.drillJob(database));
+        try {
+            DrillRecord r = runLocked(config, database, db, trigger, id, startedAt, lock);
+            if (job != null) {
+                if (r.passed()) {
+                    job.succeeded("drill " + r.id() + " passed: backup " + r.backupId() + " restored in " + r.restoreMillis() + " ms, data "
+                            + r.rpoSeconds() + " s old");
+                } else {
+                    job.failed(r.error());
+                }
+            }
+            return r;
+        } catch (RuntimeException e) {
+            if (job != null) {
+                job.failed("drill of " + database + " failed unexpectedly: " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private DrillRecord runLocked(LifeboatConfig config, String database, DatabaseConfig db, String trigger, String id, Instant startedAt,
+                                  Semaphore lock) {
         boolean handedOver = false;
         ObjectStore store = null;
         try {
@@ -177,7 +203,7 @@ public class DrillService {
     Drill drillFor(DatabaseConfig db) {
         return switch (db.type()) {
             case "sqlite" -> new SqliteDrill();
-            case "postgres" -> PostgresDrills.create();
+            case "postgres" -> new PostgresDrill(dev.lifeboat.postgres.PgTools.standard());
             default -> throw new UserFacingException("no drill for database type " + db.type());
         };
     }

@@ -1,0 +1,198 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgBackup;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.testing.ExternalProcess;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.TestConfigs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** PostgreSQL drills against real PostgreSQL 15, pg_dump/pg_restore and S3Proxy. One backup serves every test. */
+class PostgresDrillTest {
+    static PostgresServer pg;
+    static S3ProxyServer s3;
+    static LifeboatConfig config;
+    static Manifest backup;
+
+    static final String CHECKS = "      checks:\n"
+            + "        has-customers: { query: 'select count(*) from shop.customers', expect: '>= 1' }\n"
+            + "        fresh-orders: { query: 'select max(created_at) from shop.orders', expect: 'newer than backup - 1d' }\n";
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = PostgresServer.start();
+        s3 = S3ProxyServer.start();
+        s3.createBucket("backups");
+        pg.createDatabase("shop");
+        pg.sql("shop",
+                "CREATE SCHEMA shop",
+                "CREATE TABLE shop.customers (id serial PRIMARY KEY, name text NOT NULL)",
+                "CREATE TABLE shop.orders (id bigserial PRIMARY KEY, customer int REFERENCES shop.customers, total numeric, created_at timestamptz DEFAULT now())",
+                "INSERT INTO shop.customers (name) SELECT 'c' || g FROM generate_series(1, 300) g",
+                "INSERT INTO shop.orders (customer, total) SELECT 1 + g % 300, g * 1.5 FROM generate_series(1, 3000) g",
+                "CREATE INDEX ON shop.orders (customer)",
+                "ANALYZE");
+        config = config("");
+        try (ObjectStore store = DrillService.storeFor(config, "shop")) {
+            backup = new PgBackup(PgBackup.Settings.of("shop", config.databases().get("shop")), new BackupCatalog(store),
+                    PgTools.standard(), Clock.systemUTC()).run();
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (s3 != null) {
+            s3.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    static LifeboatConfig config(String drillExtra) {
+        return TestConfigs.parse("destinations:\n" + s3.destinationYaml("main", "backups", "lifeboat")
+                + "databases:\n"
+                + "  shop:\n"
+                + "    type: postgres\n"
+                + "    url: " + pg.url("shop") + "\n"
+                + "    destination: main\n"
+                + "    drill:\n"
+                + CHECKS
+                + drillExtra);
+    }
+
+    static List<String> scratchDatabases() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname LIKE 'lifeboat_drill_%'")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    /** Transactions committed in the source database, read from another database so reading does not count. */
+    static long sourceCommits() throws Exception {
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'shop'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static String plainDump() {
+        return ExternalProcess.run(List.of("pg_dump", "--format=plain", "--no-password", pg.url("shop")), Duration.ofMinutes(1))
+                .replaceAll("(?m)^\\\\(un)?restrict .*$", "");
+    }
+
+    @Test
+    void drillPassesWithBuiltInAndUserChecksAndNeverTouchesTheSource() throws Exception {
+        String dumpBefore = plainDump();
+        long commitsBefore = sourceCommits();
+
+        DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "cli");
+
+        assertEquals(DrillRecord.PASSED, r.outcome(), () -> String.join("\n", DrillReport.text(r)));
+        assertEquals(backup.id(), r.backupId());
+        assertEquals(backup.startedAt(), r.backupTime());
+        assertEquals(backup.storedBytes(), r.storedBytes());
+        assertTrue(r.restoredBytes() > 0);
+        assertTrue(r.restoreMillis() != null && r.rpoSeconds() != null && r.rpoSeconds() >= 0);
+        assertEquals(List.of("pg_restore", "tables", "row-counts", "fresh-orders", "has-customers"), r.checks().stream().map(CheckResult::name).toList());
+        assertEquals("3300 rows", r.checks().get(2).observed());
+        assertEquals("300", r.checks().get(4).observed());
+        assertTrue(r.scratch().startsWith("lifeboat_drill_shop_"), r.scratch());
+        assertEquals(List.of(), scratchDatabases());
+
+        assertEquals(commitsBefore, sourceCommits(), "the drill committed transactions in the source database");
+        assertEquals(dumpBefore, plainDump());
+    }
+
+    @Test
+    void flippedByteFailsWithAChecksumErrorNamingTheBackup() throws Exception {
+        DrillRecord r = withDamagedData(bytes -> {
+            bytes[bytes.length / 2] ^= 0x40;
+            return bytes;
+        });
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains("restore of backup " + backup.id() + " failed: checksum mismatch"), r.error());
+        assertEquals(List.of(), scratchDatabases());
+    }
+
+    @Test
+    void truncatedObjectFails() throws Exception {
+        DrillRecord r = withDamagedData(bytes -> Arrays.copyOf(bytes, bytes.length / 2));
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains(backup.id()) && r.error().contains("checksum mismatch"), r.error());
+        assertEquals(List.of(), scratchDatabases());
+    }
+
+    @Test
+    void falseUserCheckFailsNamingTheCheckAndTheValueSeen() throws Exception {
+        LifeboatConfig strict = config("        no-customers: { query: 'select count(*) from shop.customers', expect: '== 0' }\n");
+        DrillRecord r = SqliteDrillTest.newService().run(strict, "shop", "cli");
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains("check 'no-customers' failed: expected == 0, saw 300"), r.error());
+        assertEquals(List.of(), scratchDatabases());
+    }
+
+    @Test
+    void scratchDatabaseOfAKilledDrillIsDroppedByTheNextRun() throws Exception {
+        String leftover = DrillRun.scratchPrefix("shop") + "20260101t000000zdead00";
+        pg.createDatabase(leftover);
+        pg.sql(leftover, "CREATE TABLE half_restored (x int)");
+        pg.createDatabase("lifeboat_drill_shopping_1"); // another database's prefix: not ours to drop
+        try {
+            DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "schedule");
+            assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+            assertEquals(List.of("lifeboat_drill_shopping_1"), scratchDatabases());
+        } finally {
+            pg.sql("postgres", "DROP DATABASE IF EXISTS lifeboat_drill_shopping_1");
+        }
+    }
+
+    @Test
+    void drillThatWouldNotFitIsRefusedWithTheReason() {
+        DrillRecord r = SqliteDrillTest.newService().run(config("      scratch-space: 16KiB\n"), "shop", "cli");
+        assertEquals(DrillRecord.REFUSED, r.outcome());
+        assertTrue(r.error().contains("x the " + backup.rawBytes() + "-byte dump of backup " + backup.id()), r.error());
+        assertTrue(r.error().contains("drill.scratch-space allows 16.0 KiB"), r.error());
+    }
+
+    private DrillRecord withDamagedData(UnaryOperator<byte[]> change) throws Exception {
+        try (ObjectStore store = DrillService.storeFor(config, "shop")) {
+            byte[] original;
+            try (InputStream in = store.get(backup.dataKey())) {
+                original = in.readAllBytes();
+            }
+            store.putBytes(backup.dataKey(), change.apply(original.clone()));
+            try {
+                return SqliteDrillTest.newService().run(config, "shop", "cli");
+            } finally {
+                store.putBytes(backup.dataKey(), original);
+            }
+        }
+    }
+}
