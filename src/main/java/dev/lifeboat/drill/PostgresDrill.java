@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -119,7 +118,7 @@ final class PostgresDrill implements Drill {
         run.restoreMillis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
         run.check(CheckResult.builtin("pg_restore", true, "ok", "SHA-256 verified and pg_restore --single-transaction completed without errors"));
 
-        try (Connection c = DriverManager.getConnection(target.jdbcUrl(), target.jdbcProperties())) {
+        try (Connection c = jdbc(target)) {
             c.setReadOnly(true);
             run.restoredBytes = longValue(c, "SELECT pg_database_size(current_database())");
             tablesAndRows(run, c, backup);
@@ -217,11 +216,20 @@ final class PostgresDrill implements Drill {
 
     private static Connection connect(PgUrl server, String database) throws DrillException {
         try {
-            return DriverManager.getConnection(server.jdbcUrl(), server.jdbcProperties());
+            return jdbc(server);
         } catch (SQLException e) {
             throw DrillException.failed("drill of " + database + " failed: cannot connect to the drill server " + server + ": "
                     + server.redact(String.valueOf(e.getMessage())), e);
         }
+    }
+
+    /** Through the pgjdbc driver directly, as {@code PgSession} does: DriverManager's registry is global and class-loader sensitive. */
+    private static Connection jdbc(PgUrl url) throws SQLException {
+        Connection c = new org.postgresql.Driver().connect(url.jdbcUrl(), url.jdbcProperties());
+        if (c == null) {
+            throw new SQLException("the PostgreSQL driver does not accept " + url.jdbcUrl());
+        }
+        return c;
     }
 
     /** Session-level advisory lock on the maintenance connection: two agents never drill the same database on one server at once. */
