@@ -1,0 +1,62 @@
+package dev.lifeboat.sqlite;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What one database's replication has done, readable from any thread (status API, metrics). */
+public final class ReplicaStats {
+    public volatile String state = "starting";
+    public volatile String generation;
+    public volatile int index;
+    public volatile long offset;
+    public volatile long walBytes;
+    public volatile Instant lastSnapshotAt;
+    public volatile Instant lastSyncAt;
+    public volatile Instant lastShipAt;
+    /** When the oldest frame not yet in the replica was first seen; null when everything seen is shipped. */
+    public volatile Instant unshippedSince;
+    public volatile String lastError;
+    public volatile Instant lastErrorAt;
+    public final AtomicLong syncs = new AtomicLong();
+    public final AtomicLong syncErrors = new AtomicLong();
+    public final AtomicLong checkpoints = new AtomicLong();
+    public final AtomicLong checkpointErrors = new AtomicLong();
+    public final AtomicLong snapshots = new AtomicLong();
+    public final AtomicLong segments = new AtomicLong();
+    public final AtomicLong generations = new AtomicLong();
+    public final AtomicLong shippedBytes = new AtomicLong();
+
+    /** Replication lag: how long the oldest committed transaction not yet in the replica has been waiting. */
+    public Duration lag() {
+        Instant since = unshippedSince;
+        return since == null ? Duration.ZERO : Duration.between(since, Instant.now());
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", state);
+        m.put("generation", generation);
+        m.put("index", String.format("%08x", index));
+        m.put("offset", offset);
+        m.put("lagSeconds", lag().toMillis() / 1000.0);
+        m.put("walBytes", walBytes);
+        m.put("lastSnapshotAt", lastSnapshotAt == null ? null : lastSnapshotAt.toString());
+        m.put("lastSyncAt", lastSyncAt == null ? null : lastSyncAt.toString());
+        m.put("lastShipAt", lastShipAt == null ? null : lastShipAt.toString());
+        m.put("syncs", syncs.get());
+        m.put("syncErrors", syncErrors.get());
+        m.put("checkpoints", checkpoints.get());
+        m.put("checkpointErrors", checkpointErrors.get());
+        m.put("snapshots", snapshots.get());
+        m.put("segments", segments.get());
+        m.put("generationsStarted", generations.get());
+        if (lastError != null) {
+            m.put("lastError", lastError);
+            m.put("lastErrorAt", String.valueOf(lastErrorAt));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.api.StatusContributor;
+import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.store.Destinations;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Replicates every configured SQLite database while the agent (or {@code lifeboat run}) runs: one
+ * {@link Replicator} and one thread per database, syncing every {@code sync-interval}. A graceful stop makes a
+ * final sync. Contributes the {@code replication} entry of each database to the status API and these metrics
+ * (tag {@code database}): {@code lifeboat_sqlite_replication_lag_seconds}, {@code lifeboat_sqlite_wal_bytes},
+ * {@code lifeboat_sqlite_wal_index}, {@code lifeboat_sqlite_wal_offset_bytes},
+ * {@code lifeboat_sqlite_last_snapshot_timestamp_seconds}, and counters {@code lifeboat_sqlite_syncs_total},
+ * {@code lifeboat_sqlite_sync_errors_total}, {@code lifeboat_sqlite_checkpoints_total},
+ * {@code lifeboat_sqlite_checkpoint_errors_total}, {@code lifeboat_sqlite_snapshots_total},
+ * {@code lifeboat_sqlite_generations_total}, {@code lifeboat_sqlite_shipped_bytes_total}.
+ */
+@ApplicationScoped
+public class ReplicationService implements StatusContributor {
+    private static final Logger LOG = Logger.getLogger(ReplicationService.class);
+
+    @Inject
+    Destinations destinations;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, Replicator> replicators = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
+
+    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+        start(started.config());
+    }
+
+    /** Starts replicating every sqlite database of {@code config}. Idempotent. */
+    public synchronized void start(LifeboatConfig config) {
+        config.databases().forEach((name, db) -> {
+            if (!"sqlite".equals(db.type()) || replicators.containsKey(name)) {
+                return;
+            }
+            try {
+                Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), destinations.forDatabase(name), settings(db));
+                replicators.put(name, r);
+                registerMetrics(r);
+                ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
+                    Thread t = new Thread(task, "lifeboat-sqlite-" + name);
+                    t.setDaemon(true);
+                    return t;
+                });
+                threads.put(name, thread);
+                thread.scheduleWithFixedDelay(r::sync, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
+                LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
+            } catch (IOException e) {
+                LOG.errorf("cannot replicate sqlite database %s: %s", name, e.getMessage());
+            }
+        });
+    }
+
+    static Replicator.Settings settings(DatabaseConfig db) {
+        return new Replicator.Settings(db.snapshotInterval(), db.retention().period(),
+                Replicator.Settings.DEFAULT_CHECKPOINT_PAGES, Replicator.Settings.DEFAULT_TRUNCATE_WAL_BYTES);
+    }
+
+    /** Stops the sync threads and ships what is left, waiting for a sync in progress. */
+    public synchronized void stop() {
+        threads.forEach((name, thread) -> {
+            thread.shutdown();
+            try {
+                if (!thread.awaitTermination(60, TimeUnit.SECONDS)) {
+                    LOG.warnf("sqlite %s: sync did not finish in 60 s", name);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Replicator r = replicators.get(name);
+            r.finalSync(false);
+            LOG.infof("sqlite %s: final sync done (generation %s, index %08x, offset %d)", name, r.stats().generation,
+                    r.stats().index, r.stats().offset);
+        });
+        threads.clear();
+    }
+
+    void onShutdown(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    public Map<String, Replicator> replicators() {
+        return Map.copyOf(replicators);
+    }
+
+    @Override
+    public void describeDatabase(String name, Map<String, Object> entry) {
+        Replicator r = replicators.get(name);
+        if (r != null) {
+            entry.put("replication", r.stats().toMap());
+        }
+    }
+
+    private void registerMetrics(Replicator r) {
+        Tags tags = Tags.of("database", r.name());
+        ReplicaStats s = r.stats();
+        gauge("lifeboat_sqlite_replication_lag_seconds", "Age of the oldest committed transaction not yet in the replica", tags, s,
+                x -> x.lag().toMillis() / 1000.0);
+        gauge("lifeboat_sqlite_wal_bytes", "Size of the database's WAL file", tags, s, x -> x.walBytes);
+        gauge("lifeboat_sqlite_wal_index", "WAL index the replica has reached in the current generation", tags, s, x -> x.index);
+        gauge("lifeboat_sqlite_wal_offset_bytes", "Offset the replica has reached in the current WAL index", tags, s, x -> x.offset);
+        gauge("lifeboat_sqlite_last_snapshot_timestamp_seconds", "When the last snapshot was uploaded (Unix time)", tags, s,
+                x -> x.lastSnapshotAt == null ? Double.NaN : x.lastSnapshotAt.getEpochSecond());
+        counter("lifeboat_sqlite_syncs_total", "Syncs completed", tags, s.syncs);
+        counter("lifeboat_sqlite_sync_errors_total", "Syncs that failed", tags, s.syncErrors);
+        counter("lifeboat_sqlite_checkpoints_total", "Checkpoints run by Lifeboat", tags, s.checkpoints);
+        counter("lifeboat_sqlite_checkpoint_errors_total", "Checkpoints that failed", tags, s.checkpointErrors);
+        counter("lifeboat_sqlite_snapshots_total", "Snapshots uploaded", tags, s.snapshots);
+        counter("lifeboat_sqlite_generations_total", "Generations started", tags, s.generations);
+        counter("lifeboat_sqlite_shipped_bytes_total", "WAL bytes shipped (before compression)", tags, s.shippedBytes);
+    }
+
+    private void gauge(String name, String help, Tags tags, ReplicaStats s, ToDoubleFunction<ReplicaStats> f) {
+        Gauge.builder(name, s, f).description(help).tags(tags).register(registry);
+    }
+
+    private void counter(String name, String help, Tags tags, AtomicLong value) {
+        FunctionCounter.builder(name, value, AtomicLong::get).description(help).tags(tags).register(registry);
+    }
+
+}

@@ -1,0 +1,145 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.store.FileStore;
+import dev.lifeboat.store.ObjectStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Lifeboat replicates a real SQLite database; Lifeboat and litestream 0.3.13 both restore the result. */
+class ReplicatorTest {
+    static final Replicator.Settings SMALL = new Replicator.Settings(Duration.ofHours(1), Duration.ofHours(1), 200, 64L << 20);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void replicaRestoresWithLifeboatAndLitestreamAcrossCheckpoints() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 50, 300);
+            r.sync();
+            for (int batch = 1; batch <= 10; batch++) {
+                app.insert(batch * 1000, batch * 1000 + 300, 700);
+                if (batch % 3 == 0) {
+                    app.exec("DELETE FROM t WHERE id % 11 = 0");
+                }
+                r.sync();
+            }
+            app.exec("UPDATE t SET payload = randomblob(100) WHERE id % 4 = 0");
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(r.stats().checkpoints.get() > 0, "checkpoints should have run");
+            String expected = app.fingerprint();
+
+            Path mine = dir.resolve("lifeboat.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
+            assertEquals(expected, TestDb.fingerprint(mine));
+
+            Path theirs = dir.resolve("litestream.db");
+            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
+            assertEquals(expected, TestDb.fingerprint(theirs));
+            assertTrue(SqliteFiles.integrityProblems(theirs).isEmpty());
+
+            var gen = ReplicaCatalog.load(store).generations().values().iterator().next();
+            assertTrue(gen.segments().getLast().index() >= 2, "several WAL indexes expected: " + gen.segments());
+        }
+    }
+
+    @Test
+    void pointInTimeRestoreReturnsTheStateAtThatTime() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 100, 200);
+            r.sync();
+            app.insert(100, 200, 200);
+            r.sync();
+            String before = app.fingerprint();
+            Thread.sleep(1100); // object times have (at best) millisecond, often second, resolution
+            Instant t = Instant.now();
+            Thread.sleep(1100);
+            app.insert(200, 600, 900);
+            app.exec("DELETE FROM t WHERE id < 50");
+            r.sync();
+            String after = app.fingerprint();
+            assertNotEquals(before, after);
+
+            Path atT = dir.resolve("at-t.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(atT, t, null, null));
+            assertEquals(before, TestDb.fingerprint(atT));
+            Path latest = dir.resolve("latest.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(latest, null, null, null));
+            assertEquals(after, TestDb.fingerprint(latest));
+        }
+    }
+
+    @Test
+    void walResetByAnotherProcessStartsANewGenerationNeverACorruptReplica() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db)) {
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                app.insert(0, 100, 500);
+                r.sync();
+                // The app checkpoints on its own while Lifeboat holds its read transaction: SQLite refuses to reset.
+                app.exec("PRAGMA busy_timeout = 100");
+                app.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+                app.insert(100, 150, 500);
+                r.sync();
+                assertEquals(1, r.stats().generations.get());
+            }
+            // Lifeboat is down: the app checkpoints and resets the WAL, then writes more.
+            app.insert(150, 200, 500);
+            app.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+            app.insert(200, 260, 500);
+            String expected = app.fingerprint();
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                r.sync();
+                assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+                assertEquals(1, r.stats().generations.get(), "a reset WAL must start a new generation");
+            }
+            assertEquals(2, ReplicaCatalog.load(store).generations().size());
+            Path out = dir.resolve("restored.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
+            assertEquals(expected, TestDb.fingerprint(out));
+            Path theirs = dir.resolve("litestream.db");
+            Litestream.restore(theirs, "file://" + dir.resolve("replica/app").toAbsolutePath());
+            assertEquals(expected, TestDb.fingerprint(theirs));
+        }
+    }
+
+    @Test
+    void restartContinuesTheGenerationWhenNothingWasMissed() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db)) {
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                app.insert(0, 100, 500);
+                r.sync();
+            }
+            app.insert(100, 120, 500);
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                r.sync();
+                assertEquals(0, r.stats().generations.get(), "the recorded generation should continue");
+                app.insert(120, 140, 500);
+                r.sync();
+            }
+            assertEquals(1, ReplicaCatalog.load(store).generations().size());
+            Path out = dir.resolve("restored.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
+            assertEquals(app.fingerprint(), TestDb.fingerprint(out));
+            assertTrue(Files.exists(out));
+        }
+    }
+}
