@@ -20,7 +20,7 @@ import java.util.function.Function;
  * {@code backup-stale} and {@code backup-failures} for every postgres database, from {@link PgBackupService}'s
  * per-database {@link BackupState} (seeded from the newest manifest at start, updated by every run). A database with
  * no successful backup at all counts its age from when Lifeboat first watched it (persisted in {@code jobs.json}, so
- * a crash-looping agent still alerts).
+ * a crash-looping agent still alerts). Changes of that state also become healthchecks pings ({@link BackupJobBridge}).
  */
 @ApplicationScoped
 public class BackupConditionSource implements ConditionSource {
@@ -33,6 +33,11 @@ public class BackupConditionSource implements ConditionSource {
     @Inject
     AlertService alerts;
 
+    @Inject
+    JobEvents jobEvents;
+
+    private final BackupJobBridge bridge = new BackupJobBridge();
+
     /** What the rules need of a database's backups. */
     record BackupFacts(Instant lastSuccessAt, int consecutiveFailures, String lastFailure) {
         static BackupFacts of(BackupState s) {
@@ -42,7 +47,17 @@ public class BackupConditionSource implements ConditionSource {
 
     @Override
     public List<Condition> conditions(Instant now) {
-        return conditions(active.get(), name -> BackupFacts.of(backups.state(name)), alerts.runtime().jobs, now);
+        LifeboatConfig config = active.get();
+        config.databases().forEach((name, db) -> {
+            if (db.type().equals("postgres")) {
+                BackupState s = backups.state(name);
+                var observation = new BackupJobBridge.Observation(s.running(), s.lastSuccessAt(), s.lastFailureAt(), s.lastFailure());
+                for (BackupJobBridge.JobEvent e : bridge.observe(name, observation)) {
+                    jobEvents.report(e.kind(), JobEvents.backupJob(name), e.runId(), e.message());
+                }
+            }
+        });
+        return conditions(config, name -> BackupFacts.of(backups.state(name)), alerts.runtime().jobs, now);
     }
 
     static List<Condition> conditions(LifeboatConfig config, Function<String, BackupFacts> states, JobHistory history, Instant now) {

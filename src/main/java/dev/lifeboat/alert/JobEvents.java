@@ -62,6 +62,11 @@ public class JobEvents {
         return run;
     }
 
+    /** Records and queues one job event (for sources that observe runs rather than make them). */
+    void report(Kind kind, String job, String runId, String message) {
+        send(kind, job, runId, message);
+    }
+
     private void send(Kind kind, String job, String runId, String message) {
         try {
             AlertRuntime r = alerts.runtime();
