@@ -4,7 +4,6 @@ import dev.lifeboat.api.StatusContributor;
 import dev.lifeboat.cli.AgentCommand;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.store.Destinations;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,9 +40,6 @@ public class ReplicationService implements StatusContributor {
     private static final Logger LOG = Logger.getLogger(ReplicationService.class);
 
     @Inject
-    Destinations destinations;
-
-    @Inject
     MeterRegistry registry;
 
     private final Map<String, Replicator> replicators = new ConcurrentHashMap<>();
@@ -53,14 +49,17 @@ public class ReplicationService implements StatusContributor {
         start(started.config());
     }
 
-    /** Starts replicating every sqlite database of {@code config}. Idempotent. */
+    /**
+     * Starts replicating every sqlite database of {@code config}. Idempotent. Stores are opened from {@code config}
+     * itself (not the shared {@code Destinations} cache, which may hold stores opened before it was installed).
+     */
     public synchronized void start(LifeboatConfig config) {
         config.databases().forEach((name, db) -> {
             if (!"sqlite".equals(db.type()) || replicators.containsKey(name)) {
                 return;
             }
             try {
-                Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), destinations.forDatabase(name), settings(db));
+                Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), SqliteRestoreService.storeFor(config, name), settings(db));
                 replicators.put(name, r);
                 registerMetrics(r);
                 ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
