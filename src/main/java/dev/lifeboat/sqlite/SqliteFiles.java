@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Small file and SQLite helpers shared by replication and restore. */
-final class SqliteFiles {
+public final class SqliteFiles {
     private SqliteFiles() {
     }
 
@@ -27,8 +26,12 @@ final class SqliteFiles {
         return db.resolveSibling(db.getFileName() + "-shm");
     }
 
-    static Connection open(Path db) throws SQLException {
-        return DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
+    /**
+     * Opens a connection through xerial's driver directly: DriverManager only offers drivers visible to the caller's
+     * class loader, which breaks when Quarkus and plain code share a JVM (tests, dev mode).
+     */
+    public static Connection open(Path db) throws SQLException {
+        return new org.sqlite.JDBC().connect("jdbc:sqlite:" + db.toAbsolutePath(), new java.util.Properties());
     }
 
     /** Runs {@code PRAGMA integrity_check} and returns its complaints (empty when the database is sound). */

@@ -3,7 +3,6 @@ package dev.lifeboat.sqlite;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -17,7 +16,7 @@ final class TestDb implements AutoCloseable {
 
     TestDb(Path path) throws SQLException {
         this.path = path;
-        this.conn = DriverManager.getConnection("jdbc:sqlite:" + path.toAbsolutePath());
+        this.conn = SqliteFiles.open(path);
         try (Statement s = conn.createStatement()) {
             s.execute("PRAGMA busy_timeout=5000");
             s.execute("PRAGMA journal_mode=WAL");
@@ -61,7 +60,7 @@ final class TestDb implements AutoCloseable {
 
     /** Row count and a digest of every row of {@code t} in id order. */
     static String fingerprint(Path db) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath())) {
+        try (Connection c = SqliteFiles.open(db)) {
             return fingerprint(c);
         }
     }
@@ -83,7 +82,7 @@ final class TestDb implements AutoCloseable {
     }
 
     static int maxId(Path db) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath());
+        try (Connection c = SqliteFiles.open(db);
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT coalesce(max(id), -1) FROM t")) {
             return rs.getInt(1);
         }
