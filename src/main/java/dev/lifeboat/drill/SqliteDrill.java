@@ -14,7 +14,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -278,7 +277,8 @@ final class SqliteDrill implements Drill {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(true);
         config.setBusyTimeout(5000);
-        return DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath(), config.toProperties());
+        // The driver directly, not DriverManager: its registry is global and class-loader sensitive.
+        return new org.sqlite.JDBC().connect("jdbc:sqlite:" + db.toAbsolutePath(), config.toProperties());
     }
 
     private static long liveSize(DatabaseConfig db) {

@@ -1,0 +1,55 @@
+package dev.lifeboat.drill;
+
+import dev.lifeboat.config.ActiveConfig;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Drill outcomes in {@code /api/v1/status}, {@code GET /api/v1/databases/{db}/drills} and the Prometheus metrics. */
+@QuarkusTest
+@QuarkusTestResource(value = DrillEnvironment.class, restrictToAnnotatedClass = true)
+class DrillApiTest {
+    @Inject
+    DrillService drills;
+
+    @Inject
+    ActiveConfig active;
+
+    @Test
+    void aDrillShowsInStatusHistoryAndMetrics() {
+        DrillRecord r = drills.run(active.get(), "app", "api");
+        assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.app.drill.last.outcome", equalTo("passed"))
+                .body("databases.app.drill.last.id", equalTo(r.id()))
+                .body("databases.app.drill.last.backupId", equalTo(r.backupId()))
+                .body("databases.app.drill.last.rpoSeconds", notNullValue())
+                .body("databases.app.drill.lastSuccessAt", equalTo(r.finishedAt().toString()))
+                .body("databases.app.drill.failing", equalTo(false));
+
+        given().get("/api/v1/databases/app/drills").then().statusCode(200)
+                .body("database", equalTo("app"))
+                .body("drills", hasSize(1))
+                .body("drills[0].id", equalTo(r.id()))
+                .body("drills[0].startedAt", equalTo(r.startedAt().toString()))
+                .body("drills[0].checks.find { it.name == 'three-notes' }.observed", equalTo("3"))
+                .body("drills[0].checks.find { it.name == 'live-comparison' }.observed", equalTo("1 tables, equal row counts"));
+        given().get("/api/v1/databases/nope/drills").then().statusCode(404);
+
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("lifeboat_drill_last_passed{database=\"app\"} 1.0"))
+                .body(containsString("lifeboat_drill_consecutive_failures{database=\"app\"} 0.0"))
+                .body(containsString("lifeboat_drill_last_success_timestamp_seconds{database=\"app\"}"))
+                .body(containsString("lifeboat_drill_rpo_seconds{database=\"app\"}"))
+                .body(containsString("lifeboat_drill_failures_total{database=\"app\"} 0.0"));
+    }
+}
