@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -73,7 +72,7 @@ class SqliteDrillTest {
         // The application's database: a snapshot after 50 rows, then 25 more rows in the WAL (not checkpointed).
         // The connection stays open for the whole test, as a running application's would (closing the last
         // connection would checkpoint the WAL into the file).
-        app = DriverManager.getConnection("jdbc:sqlite:" + live);
+        app = new org.sqlite.JDBC().connect("jdbc:sqlite:" + live, new java.util.Properties());
         try (Statement s = app.createStatement()) {
             s.execute("PRAGMA journal_mode=WAL");
             s.execute("PRAGMA wal_autocheckpoint=0");
