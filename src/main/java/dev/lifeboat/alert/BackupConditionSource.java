@@ -52,7 +52,7 @@ public class BackupConditionSource implements ConditionSource {
             if (db.type().equals("postgres")) {
                 BackupState s = backups.state(name);
                 var observation = new BackupJobBridge.Observation(s.running(), s.lastSuccessAt(), s.lastFailureAt(), s.lastFailure());
-                for (BackupJobBridge.JobEvent e : bridge.observe(name, observation)) {
+                for (BackupJobBridge.JobEvent e : bridge.observe("backup", name, observation)) {
                     jobEvents.report(e.kind(), JobEvents.backupJob(name), e.runId(), e.message());
                 }
             }

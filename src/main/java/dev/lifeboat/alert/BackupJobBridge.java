@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Turns changes in a database's backup state, seen at each evaluation, into job events for healthchecks sinks:
+ * Turns changes in a database's backup (or drill) state, seen at each evaluation, into job events for healthchecks sinks:
  * a run that started → {@code /start}, a newer success → success ping, a newer failure → {@code /fail}, paired by one
  * run id. The first look at a database only records a baseline (a restart sends nothing old). A run that starts and
  * ends between two looks gets its end ping alone. The backup code could call {@link JobEvents} itself instead; this
@@ -30,7 +30,8 @@ final class BackupJobBridge {
 
     private final Map<String, Seen> seen = new HashMap<>();
 
-    synchronized List<JobEvent> observe(String database, Observation now) {
+    /** @param what the job's kind in messages: {@code backup}, {@code drill} */
+    synchronized List<JobEvent> observe(String what, String database, Observation now) {
         Seen previous = seen.get(database);
         List<JobEvent> events = new ArrayList<>();
         if (previous == null) {
@@ -45,11 +46,11 @@ final class BackupJobBridge {
         }
         if (newer(now.lastSuccessAt(), before.lastSuccessAt())) {
             events.add(new JobEvent(Kind.JOB_SUCCEEDED, runId != null ? runId : UUID.randomUUID().toString(),
-                    "backup of " + database + " succeeded at " + now.lastSuccessAt()));
+                    what + " of " + database + " succeeded at " + now.lastSuccessAt()));
             runId = now.running() ? UUID.randomUUID().toString() : null;
         } else if (newer(now.lastFailureAt(), before.lastFailureAt())) {
             events.add(new JobEvent(Kind.JOB_FAILED, runId != null ? runId : UUID.randomUUID().toString(),
-                    "backup of " + database + " failed: " + now.lastFailure()));
+                    what + " of " + database + " failed: " + now.lastFailure()));
             runId = now.running() ? UUID.randomUUID().toString() : null;
         }
         seen.put(database, new Seen(now, runId));

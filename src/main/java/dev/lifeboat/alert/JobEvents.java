@@ -9,8 +9,7 @@ import java.io.IOException;
 import java.util.UUID;
 
 /**
- * Job start/success/failure: recorded in {@code jobs.json} for the {@code drill-failed} rule ({@link JobConditionSource})
- * and pinged to {@code healthchecks} sinks (dead man's switches: the service alerts
+ * Job start/success/failure: recorded in {@code jobs.json} and pinged to {@code healthchecks} sinks (dead man's switches: the service alerts
  * when a ping does not come). Capabilities call it around each scheduled run:
  * <pre>{@code
  * JobEvents.Run run = jobEvents.started("backup." + database);

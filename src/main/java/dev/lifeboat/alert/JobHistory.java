@@ -14,7 +14,7 @@ import java.util.TreeMap;
 /**
  * Outcomes of scheduled jobs ({@code backup.app}, {@code drill.app}) as reported through {@link JobEvents}, kept in
  * {@code <state-dir>/jobs.json} (fsync + rename) so that "no successful backup for 26h" and "3 failures in a row"
- * survive restarts. The input of {@link JobConditionSource}.
+ * survive restarts; {@link BackupConditionSource} uses it for when Lifeboat started watching a database.
  */
 final class JobHistory {
     private static final Logger LOG = Logger.getLogger(JobHistory.class);

@@ -17,16 +17,16 @@ class BackupJobBridgeTest {
     @Test
     void startSuccessFailurePairedByRunId() {
         BackupJobBridge b = new BackupJobBridge();
-        assertTrue(b.observe("shop", new Observation(false, T0, null, null)).isEmpty(), "first look is a baseline");
-        assertTrue(b.observe("shop", new Observation(false, T0, null, null)).isEmpty());
-        List<JobEvent> start = b.observe("shop", new Observation(true, T0, null, null));
+        assertTrue(b.observe("backup", "shop", new Observation(false, T0, null, null)).isEmpty(), "first look is a baseline");
+        assertTrue(b.observe("backup", "shop", new Observation(false, T0, null, null)).isEmpty());
+        List<JobEvent> start = b.observe("backup", "shop", new Observation(true, T0, null, null));
         assertEquals(List.of(Kind.JOB_STARTED), start.stream().map(JobEvent::kind).toList());
-        List<JobEvent> done = b.observe("shop", new Observation(false, T0.plusSeconds(60), null, null));
+        List<JobEvent> done = b.observe("backup", "shop", new Observation(false, T0.plusSeconds(60), null, null));
         assertEquals(List.of(Kind.JOB_SUCCEEDED), done.stream().map(JobEvent::kind).toList());
         assertEquals(start.getFirst().runId(), done.getFirst().runId());
-        List<JobEvent> quickFail = b.observe("shop", new Observation(false, T0.plusSeconds(60), T0.plusSeconds(90), "pg_dump: connection refused"));
+        List<JobEvent> quickFail = b.observe("backup", "shop", new Observation(false, T0.plusSeconds(60), T0.plusSeconds(90), "pg_dump: connection refused"));
         assertEquals(List.of(Kind.JOB_FAILED), quickFail.stream().map(JobEvent::kind).toList(), "a run seen only by its end");
         assertTrue(quickFail.getFirst().message().contains("connection refused"));
-        assertTrue(b.observe("shop", new Observation(false, T0.plusSeconds(60), T0.plusSeconds(90), "pg_dump: connection refused")).isEmpty());
+        assertTrue(b.observe("backup", "shop", new Observation(false, T0.plusSeconds(60), T0.plusSeconds(90), "pg_dump: connection refused")).isEmpty());
     }
 }

@@ -2,6 +2,8 @@ package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.BackupConditionSource.BackupFacts;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.drill.CheckResult;
+import dev.lifeboat.drill.DrillRecord;
 import dev.lifeboat.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Backup rules from the backup service's state and drill rules from recorded job outcomes, across restarts. */
+/** Backup rules from the backup service's state (watch start persisted across restarts) and the drill rule. */
 class JobConditionSourceTest {
     static final Instant T0 = Instant.parse("2026-11-23T00:00:00Z");
 
@@ -64,14 +66,14 @@ class JobConditionSourceTest {
 
     @Test
     void drills() {
-        JobHistory h = new JobHistory(dir);
-        assertTrue(JobConditionSource.conditions(config, h).isEmpty(), "no drill ran: nothing to say");
-        h.failed(JobEvents.drillJob("shop"), T0, "checksum mismatch");
-        Condition failed = JobConditionSource.conditions(config, new JobHistory(dir)).getFirst();
-        assertEquals("drill-failed/shop", failed.key());
-        assertTrue(failed.firing());
-        assertTrue(failed.summary().contains("checksum mismatch"));
-        h.succeeded(JobEvents.drillJob("shop"), T0.plusSeconds(60));
-        assertFalse(JobConditionSource.conditions(config, h).getFirst().firing());
+        DrillRecord failed = new DrillRecord("d1", "shop", "postgres", "schedule", DrillRecord.FAILED, "b1", T0, T0, T0.plusSeconds(60),
+                null, 60_000, null, 0, 0, "scratch", null, List.of(new CheckResult("row-count", "builtin", false, "0", "> 0", "table users is empty")));
+        Condition c = DrillConditionSource.condition("shop", failed);
+        assertEquals("drill-failed/shop", c.key());
+        assertTrue(c.firing());
+        assertTrue(c.summary().contains("check row-count failed: table users is empty"), c.summary());
+        DrillRecord passed = new DrillRecord("d2", "shop", "postgres", "schedule", DrillRecord.PASSED, "b2", T0, T0, T0.plusSeconds(60),
+                null, 60_000, null, 0, 0, "scratch", null, List.of());
+        assertFalse(DrillConditionSource.condition("shop", passed).firing());
     }
 }
