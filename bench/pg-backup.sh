@@ -40,14 +40,14 @@ URL="postgres://postgres@127.0.0.1:$PGPORT/bench"
 psql -q "postgres://postgres@127.0.0.1:$PGPORT/postgres" -c "CREATE DATABASE bench"
 ROWS=$((SIZE_GB * 4200000))
 echo "bench: generating ~${SIZE_GB} GB ($ROWS rows of app-like data)..."
-psql -q "$URL" <<SQL
+psql -q -v ON_ERROR_STOP=1 "$URL" <<SQL
 CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz, user_id int, kind text, payload jsonb, note text);
 INSERT INTO events
-SELECT g, timestamptz '2026-01-01' + g * interval '1 second', (g * 7919) % 100000,
+SELECT g, timestamptz '2026-01-01' + g * interval '1 second', (g::bigint * 7919 % 100000)::int,
        (ARRAY['signup','login','purchase','refund','logout'])[1 + g % 5],
        jsonb_build_object('ip', '10.' || (g % 255) || '.' || (g % 17) || '.1', 'amount', (g % 1000) / 10.0,
                           'items', jsonb_build_array(g % 13, g % 7), 'agent', 'Mozilla/5.0 (X11; Linux x86_64)'),
-       md5(g::text) || ' ' || md5((g * 31)::text)
+       md5(g::text) || ' ' || md5((g::bigint * 31)::text)
 FROM generate_series(1, $ROWS) g;
 SQL
 psql -tA "$URL" -c "SELECT 'bench: table size ' || pg_size_pretty(pg_total_relation_size('events'))"

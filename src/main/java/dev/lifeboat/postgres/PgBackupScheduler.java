@@ -87,7 +87,8 @@ public class PgBackupScheduler {
         }
     }
 
-    private void tick(String name, Schedule schedule, Instant due) {
+    /** One schedule tick: plans the next one, then starts a backup unless one is running (then counts a skip). */
+    void tick(String name, Schedule schedule, Instant due) {
         Instant next = schedule.next(due);
         while (!next.isAfter(Instant.now())) {
             next = schedule.next(next); // the agent was suspended: do not fire a burst of missed ticks

@@ -295,6 +295,8 @@ public final class S3Store implements ObjectStore {
         private String uploadId;
         private final List<Future<CompletedPart>> parts = new ArrayList<>();
         private final Semaphore inFlight = new Semaphore(PARTS_IN_FLIGHT);
+        /** Part buffers whose upload finished, reused so a long upload allocates at most PARTS_IN_FLIGHT + 1 of them. */
+        private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> freeBuffers = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private boolean finished;
 
         S3Upload(String key) {
@@ -341,15 +343,21 @@ public final class S3Store implements ObjectStore {
             byte[] part = buffer;
             int length = filled;
             int number = parts.size() + 1;
-            buffer = new byte[partSize];
+            byte[] reused = freeBuffers.poll();
+            buffer = reused != null ? reused : new byte[partSize];
             filled = 0;
             String id = uploadId;
             parts.add(partUploader.submit(() -> {
                 try {
                     var r = s3.uploadPart(b -> b.bucket(bucket).key(fullKey(key)).uploadId(id).partNumber(number)
-                            .contentLength((long) length), RequestBody.fromBytes(java.util.Arrays.copyOf(part, length)));
+                            .contentLength((long) length), RequestBody.fromContentProvider(
+                                    () -> new java.io.ByteArrayInputStream(part, 0, length), length, "application/octet-stream"));
                     return CompletedPart.builder().partNumber(number).eTag(r.eTag()).build();
                 } finally {
+                    // The SDK reads the part through the provider (no copy) and is done with it once uploadPart returns.
+                    if (part.length == partSize) {
+                        freeBuffers.add(part);
+                    }
                     inFlight.release();
                 }
             }));

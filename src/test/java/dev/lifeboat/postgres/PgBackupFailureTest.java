@@ -45,6 +45,9 @@ class PgBackupFailureTest {
     @Inject
     ActiveConfig active;
 
+    @Inject
+    PgBackupScheduler scheduler;
+
     static BackupCatalog catalog(LifeboatConfig config, String db) throws IOException {
         return new BackupCatalog(new PrefixedStore(ObjectStores.open(config.destinations().get("main")), db + "/"));
     }
@@ -119,6 +122,36 @@ class PgBackupFailureTest {
         metrics.register("big");
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("lifeboat_pg_backup_skipped_ticks_total{database=\"big\"} 1.0"));
+    }
+
+    @Test
+    @Order(4)
+    void schedulerStartsFromTheBucketRunsWhatIsDueAndSkipsOverlappingTicks() throws Exception {
+        QuarkusMock.installMockForType(new GatedDestinations(active.get(), Long.MAX_VALUE), Destinations.class);
+        var newest = catalog(active.get(), "big").latest().orElseThrow();
+        int rlsFailures = service.state("rls").consecutiveFailures();
+        scheduler.start(active.get());
+        // rls has no backup: due at once (and fails again); big's newest is recent: due one interval after it.
+        for (int i = 0; i < 600 && (service.state("rls").consecutiveFailures() == rlsFailures || service.state("big").nextRunAt() == null); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(rlsFailures + 1, service.state("rls").consecutiveFailures());
+        assertEquals(newest.startedAt().plus(java.time.Duration.ofHours(1)), service.state("big").nextRunAt());
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.big.backup.nextRunAt", equalTo(newest.startedAt().plus(java.time.Duration.ofHours(1)).toString()))
+                .body("databases.big.backup.lastBackupId", equalTo(newest.id()));
+
+        // A tick that finds a backup running is skipped and counted, and the next tick is still planned.
+        long skipped = service.state("big").skippedTicks();
+        assertTrue(service.state("big").tryStart());
+        try {
+            java.time.Instant due = java.time.Instant.now();
+            scheduler.tick("big", dev.lifeboat.config.Schedule.parse("1h"), due);
+            assertEquals(skipped + 1, service.state("big").skippedTicks());
+            assertEquals(due.plus(java.time.Duration.ofHours(1)), service.state("big").nextRunAt());
+        } finally {
+            service.state("big").finished();
+        }
     }
 
     /** The real destinations, except that uploads pause after {@code pauseAfter} bytes. Not a bean. */
