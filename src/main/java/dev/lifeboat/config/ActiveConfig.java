@@ -15,8 +15,12 @@ public class ActiveConfig {
     private volatile LifeboatConfig config;
     private volatile List<ConfigProblem> problems = List.of();
 
-    /** Installs a loaded, valid configuration. */
-    public void install(Path path, LifeboatConfig config) {
+    /**
+     * Installs a loaded, valid configuration. Synchronized with the lazy load in {@link #get()}: a default
+     * configuration being loaded by an early reader (a scheduled check, an HTTP request) can never overwrite the
+     * one a command installs.
+     */
+    public synchronized void install(Path path, LifeboatConfig config) {
         this.path = path;
         this.config = config;
         this.problems = List.of();
