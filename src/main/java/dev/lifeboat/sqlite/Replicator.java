@@ -57,6 +57,8 @@ import java.util.Map;
  */
 public final class Replicator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Replicator.class);
+    /** Longest Lifeboat waits to hold the app's writers out; past it the step is retried at the next sync. */
+    private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Tuning of one database's replication.
@@ -191,7 +193,7 @@ public final class Replicator implements AutoCloseable {
             }
         }
         try (Statement s = locker.createStatement()) {
-            s.execute("PRAGMA busy_timeout = 5000");
+            s.execute("PRAGMA busy_timeout = 0"); // see lockWriters
         }
     }
 
@@ -235,8 +237,22 @@ public final class Replicator implements AutoCloseable {
 
     /** Holds every writer of the database out (BEGIN IMMEDIATE); SQLException when the app holds the write lock too long. */
     private void lockWriters() throws SQLException {
+        // SQLite's own busy handler sleeps for milliseconds between tries and loses every race against an app that
+        // commits back to back; polling every 50 µs catches the gap between two of its transactions.
+        long deadline = System.nanoTime() + LOCK_TIMEOUT.toNanos();
         try (Statement s = locker.createStatement()) {
-            s.execute("BEGIN IMMEDIATE");
+            while (true) {
+                try {
+                    s.execute("BEGIN IMMEDIATE");
+                    return;
+                } catch (SQLException e) {
+                    boolean busy = e.getErrorCode() == 5 || e.getErrorCode() == 6 || String.valueOf(e.getMessage()).contains("SQLITE_BUSY");
+                    if (!busy || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                }
+            }
         }
     }
 
@@ -447,6 +463,7 @@ public final class Replicator implements AutoCloseable {
             index++;
         }
         header = null;
+        lastCommitPages = 0;
         if (h != null) {
             startLife(h);
         }
@@ -470,6 +487,7 @@ public final class Replicator implements AutoCloseable {
         generation = g;
         index = 0;
         header = null;
+        lastCommitPages = 0;
         Wal.Header h = readWalHeader();
         if (h != null) {
             startLife(h);
@@ -697,10 +715,13 @@ public final class Replicator implements AutoCloseable {
             dbf.readFully(dbHeader);
             int ps = ((dbHeader[16] & 0xff) << 8) | (dbHeader[17] & 0xff);
             pageSize = header != null ? header.pageSize() : (ps == 1 ? 65536 : ps);
-            pages = lastCommitPages;
+            // The last copied commit of the current life says how large the database is; without one, the
+            // database file's header does (when its version-valid-for matches the change counter).
+            pages = header != null ? lastCommitPages : 0;
             if (pages == 0) {
                 int inHeader = Wal.be32(dbHeader, 28);
-                pages = inHeader > 0 ? inHeader : (int) (dbf.length() / pageSize);
+                boolean valid = inHeader > 0 && Wal.be32(dbHeader, 24) == Wal.be32(dbHeader, 92);
+                pages = valid ? inHeader : (int) (dbf.length() / pageSize);
             }
             if (header != null) {
                 int fs = header.frameSize();

@@ -1,0 +1,148 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.store.FileStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A writer commits numbered transactions without pause while the replicating process is SIGKILLed at random
+ * moments and restarted. After every kill, a restore must pass integrity_check and hold exactly rows 0..n-1 for
+ * some n the writer had committed; after a graceful stop, every committed row.
+ */
+class CrashConsistencyTest {
+    static final int CYCLES = Integer.getInteger("lifeboat.crash.cycles", 50);
+
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+    Path dir;
+
+    @Test
+    void sigkilledReplicationNeverLeavesACorruptOrInconsistentReplica() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        AtomicLong committed = new AtomicLong();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> writerError = new AtomicReference<>();
+        try (Connection w = SqliteFiles.open(db); Statement s = w.createStatement()) {
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA busy_timeout=30000");
+            s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, pad BLOB)");
+        }
+        Thread writer = new Thread(() -> {
+            try (Connection w = SqliteFiles.open(db)) {
+                try (Statement s = w.createStatement()) {
+                    s.execute("PRAGMA busy_timeout=30000");
+                }
+                try (PreparedStatement ps = w.prepareStatement("INSERT INTO t (id, v, pad) VALUES (?, ?, zeroblob(?))")) {
+                    for (long i = 0; !stop.get(); i++) {
+                        ps.setLong(1, i);
+                        ps.setLong(2, expectedV(i));
+                        ps.setInt(3, (int) (i % 200));
+                        ps.executeUpdate();
+                        committed.set(i + 1);
+                    }
+                }
+            } catch (Throwable t) {
+                writerError.set(t);
+            }
+        }, "writer");
+        writer.start();
+        Random random = new Random(42);
+        int restoredNonEmpty = 0;
+        try {
+            for (int cycle = 0; cycle < CYCLES; cycle++) {
+                Process agent = startAgent(db, replica, cycle);
+                if (cycle % 4 != 3) {
+                    awaitFirstSync(agent, dir.resolve("agent-" + cycle + ".log")); // else: killed while starting up
+                }
+                Thread.sleep(random.nextInt(500));
+                agent.destroyForcibly(); // SIGKILL
+                agent.waitFor(10, TimeUnit.SECONDS);
+                assertNull(writerError.get(), () -> "writer failed: " + writerError.get());
+                long n = checkRestore(replica, dir.resolve("restore-" + cycle + ".db"), committed.get());
+                if (n > 0) {
+                    restoredNonEmpty++;
+                }
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertNull(writerError.get());
+        assertTrue(restoredNonEmpty > CYCLES / 2, "most cycles should have replicated something: " + restoredNonEmpty
+                + "; last log: " + Files.readString(dir.resolve("agent-" + (CYCLES - 1) + ".log")));
+
+        // Graceful stop: nothing committed may be lost.
+        Process agent = startAgent(db, replica, -1);
+        Thread.sleep(1500);
+        agent.destroy(); // SIGTERM: final sync
+        assertTrue(agent.waitFor(60, TimeUnit.SECONDS));
+        long n = checkRestore(replica, dir.resolve("restore-final.db"), committed.get());
+        assertEquals(committed.get(), n, "after a graceful stop the replica must hold every committed row; log: "
+                + Files.readString(dir.resolve("agent--1.log")));
+    }
+
+    private static void awaitFirstSync(Process agent, Path log) throws Exception {
+        for (int i = 0; i < 600 && agent.isAlive(); i++) {
+            if (Files.exists(log) && Files.readString(log).contains("synced ")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("replicating process did not sync: " + Files.readString(log));
+    }
+
+    static long expectedV(long i) {
+        return (i * 2654435761L) % 1000003L;
+    }
+
+    private Process startAgent(Path db, Path replica, int cycle) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("agent-" + cycle + ".log");
+        return new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                ReplicatorProcessMain.class.getName(), db.toString(), replica.toString(), "100", "300", "2000"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Restores into {@code out}; returns n when it holds exactly rows 0..n-1 with their values and n <= committed. */
+    private static long checkRestore(Path replica, Path out, long committed) throws Exception {
+        if (!Files.exists(replica) || ReplicaCatalog.load(new FileStore(replica)).isEmpty()) {
+            return 0;
+        }
+        new SqliteRestorer(new FileStore(replica)).restore(new SqliteRestorer.Options(out, null, null, null));
+        assertTrue(SqliteFiles.integrityProblems(out).isEmpty(), "integrity_check failed on " + out);
+        try (Connection c = SqliteFiles.open(out); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), -1),"
+                     + " coalesce(sum(v != (id * 2654435761) % 1000003), 0), coalesce(sum(length(pad) != id % 200), 0) FROM t")) {
+            rs.next();
+            long count = rs.getLong(1);
+            assertEquals(0, rs.getLong(2), "first row");
+            assertEquals(count - 1, rs.getLong(3), "rows must be exactly 0..n-1 (a committed prefix)");
+            assertEquals(0, rs.getLong(4), "row values");
+            assertEquals(0, rs.getLong(5), "row payloads");
+            assertTrue(count <= committed, "restored more rows (" + count + ") than committed (" + committed + ")");
+            return count;
+        } catch (SQLException e) {
+            throw new AssertionError("restored database unreadable: " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+}
