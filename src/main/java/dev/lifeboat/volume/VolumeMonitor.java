@@ -58,11 +58,12 @@ public class VolumeMonitor {
         start(started.config());
     }
 
-    /** Starts checking the volumes of {@code config}; the first check of each runs at once. Idempotent. */
+    /**
+     * Starts checking the volumes of {@code config}; the first check of each runs at once. Called again (a new
+     * configuration), it stops the previous checks and forgets their reports first.
+     */
     public synchronized void start(LifeboatConfig config) {
-        if (!executors.isEmpty()) {
-            return;
-        }
+        stop();
         FlyMachinesClient fly = FlyMachinesClient.Settings.from(config.fly(), System.getenv()).map(FlyMachinesClient::new).orElse(null);
         String machine = System.getenv("FLY_MACHINE_ID");
         for (String name : config.volumes().keySet()) {
@@ -163,10 +164,21 @@ public class VolumeMonitor {
         return n == null ? Double.NaN : n.doubleValue();
     }
 
+    /** Stops every check and forgets the reports (metrics read NaN until the next start). */
     @PreDestroy
-    synchronized void stop() {
+    public synchronized void stop() {
         executors.forEach(ScheduledExecutorService::shutdownNow);
+        for (ScheduledExecutorService e : executors) {
+            try {
+                e.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         executors.clear();
+        checkers.clear();
+        latest.clear();
+        sequences.clear();
     }
 
     /** For tests: the checker of {@code name}. */
