@@ -35,7 +35,7 @@ public final class ConfigLoader {
     /** Environment variable (and Java system property {@code lifeboat.config}) naming the configuration file. */
     public static final String ENV_VAR = "LIFEBOAT_CONFIG";
 
-    static final List<String> TOP_LEVEL_KEYS = List.of("destinations", "databases", "volumes", "alerts", "http");
+    static final List<String> TOP_LEVEL_KEYS = List.of("destinations", "databases", "volumes", "alerts", "fly", "http");
 
     private final Map<String, String> environment;
 
