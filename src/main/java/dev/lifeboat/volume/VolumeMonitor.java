@@ -14,6 +14,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +54,10 @@ public class VolumeMonitor {
     private final Map<String, VolumeReport> latest = new ConcurrentHashMap<>();
     private final Map<String, VolumeChecker> checkers = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
+    private final Map<String, Instant> running = new ConcurrentHashMap<>();
+    private final Map<String, Duration> hangAfter = new ConcurrentHashMap<>();
+    /** A check is called hung after two check intervals, but never sooner than this. */
+    static final Duration MIN_HANG = Duration.ofSeconds(5);
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
 
     void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
@@ -62,13 +68,22 @@ public class VolumeMonitor {
      * Starts checking the volumes of {@code config}; the first check of each runs at once. Called again (a new
      * configuration), it stops the previous checks and forgets their reports first.
      */
-    public synchronized void start(LifeboatConfig config) {
-        stop();
+    public void start(LifeboatConfig config) {
         FlyMachinesClient fly = FlyMachinesClient.Settings.from(config.fly(), System.getenv()).map(FlyMachinesClient::new).orElse(null);
         String machine = System.getenv("FLY_MACHINE_ID");
+        start(config, name -> new VolumeChecker(name, config, fly, machine));
+        if (fly != null && !config.volumes().isEmpty()) {
+            LOG.infof("asking the Fly Machines API at %s about the volumes of app %s", fly.settings().baseUrl(), fly.settings().app());
+        }
+    }
+
+    /** {@link #start(LifeboatConfig)} with the checkers made by {@code checkers} (tests substitute their own). */
+    synchronized void start(LifeboatConfig config, java.util.function.Function<String, VolumeChecker> newChecker) {
+        stop();
         for (String name : config.volumes().keySet()) {
-            VolumeChecker checker = new VolumeChecker(name, config, fly, machine);
+            VolumeChecker checker = newChecker.apply(name);
             checkers.put(name, checker);
+            hangAfter.put(name, max(config.volumes().get(name).checkInterval().multipliedBy(2), MIN_HANG));
             registerMetrics(name);
             ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "lifeboat-volume-" + name);
@@ -80,20 +95,49 @@ public class VolumeMonitor {
             executor.scheduleWithFixedDelay(() -> runCheck(checker), 0, every, TimeUnit.MILLISECONDS);
         }
         if (!config.volumes().isEmpty()) {
-            LOG.infof("checking %d volume(s)%s", config.volumes().size(), fly == null ? "" : " and their Fly volumes");
+            LOG.infof("checking %d volume(s)", config.volumes().size());
         }
     }
 
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     private void runCheck(VolumeChecker checker) {
+        running.put(checker.name(), Instant.now());
         try {
             long n = sequences.computeIfAbsent(checker.name(), k -> new AtomicLong()).incrementAndGet();
             VolumeReport report = checker.check(n, false);
             VolumeReport previous = latest.put(checker.name(), report);
             logChanges(previous, report);
-            events.fire(report);
+            if (events != null) {
+                events.fire(report);
+            }
         } catch (RuntimeException e) {
             LOG.errorf(e, "volume check of '%s' failed unexpectedly", checker.name());
+        } finally {
+            running.remove(checker.name());
         }
+    }
+
+    /**
+     * The latest report, plus {@code probe_failed} when the check running now has hung for longer than two check
+     * intervals (at least {@link #MIN_HANG}): a disk that stops answering blocks the probe forever, and without this
+     * the last, healthy report would be shown for ever.
+     */
+    private VolumeReport current(String name) {
+        VolumeReport r = latest.get(name);
+        Instant since = running.get(name);
+        Duration limit = hangAfter.get(name);
+        if (r == null || since == null || limit == null) {
+            return r;
+        }
+        Duration hung = Duration.between(since, Instant.now());
+        if (hung.compareTo(limit) <= 0) {
+            return r;
+        }
+        return r.with(new Condition(Condition.Kind.PROBE_FAILED, "the check of " + r.path() + " started at " + since
+                + " has not finished after " + Durations.human(hung) + ": I/O on the volume hangs (failing disk or detached device?)"));
     }
 
     /** Logs a condition when it starts and when it clears, not at every check. */
@@ -112,14 +156,24 @@ public class VolumeMonitor {
         }
     }
 
-    /** Latest report of every volume checked so far, by volume name. */
+    /** Latest report of every volume checked so far, by volume name (with a hung check reported, see {@link #report}). */
     public Map<String, VolumeReport> reports() {
-        return Map.copyOf(latest);
+        Map<String, VolumeReport> out = new LinkedHashMap<>();
+        for (String name : latest.keySet()) {
+            VolumeReport r = current(name);
+            if (r != null) {
+                out.put(name, r);
+            }
+        }
+        return Map.copyOf(out);
     }
 
-    /** Latest report of volume {@code name}, empty before its first check. */
+    /**
+     * Latest report of volume {@code name}, empty before its first check. While a check has been running for more
+     * than two check intervals, the previous report is returned with an added {@code probe_failed} condition.
+     */
     public Optional<VolumeReport> report(String name) {
-        return Optional.ofNullable(latest.get(name));
+        return Optional.ofNullable(current(name));
     }
 
     private void registerMetrics(String name) {
@@ -142,8 +196,8 @@ public class VolumeMonitor {
     }
 
     private void gauge(String metric, String help, Tags tags, String volume, ToDoubleFunction<VolumeReport> value) {
-        Gauge.builder(metric, latest, m -> {
-            VolumeReport r = m.get(volume);
+        Gauge.builder(metric, this, m -> {
+            VolumeReport r = m.current(volume);
             return r == null ? Double.NaN : value.applyAsDouble(r);
         }).description(help).tags(tags).strongReference(true).register(registry);
     }
@@ -179,6 +233,8 @@ public class VolumeMonitor {
         checkers.clear();
         latest.clear();
         sequences.clear();
+        running.clear();
+        hangAfter.clear();
     }
 
     /** For tests: the checker of {@code name}. */

@@ -62,6 +62,14 @@ public record VolumeReport(String volume, String path, long sequence, Instant ch
         return failing.stream().anyMatch(c -> c.kind().blocksWrites());
     }
 
+    /** This report with {@code condition} added to the failing ones. */
+    public VolumeReport with(Condition condition) {
+        List<Condition> more = new java.util.ArrayList<>(failing);
+        more.add(condition);
+        return new VolumeReport(volume, path, sequence, checkedAt, mounted, mountPoint, fsType, source, readOnly, totalBytes,
+                freeBytes, totalInodes, freeInodes, fsyncLatency, growthBytesPerSecond, timeToFull, databases, fly, more);
+    }
+
     /** JSON-friendly form used by the status API and {@code lifeboat volumes --json}; null values are left out. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
