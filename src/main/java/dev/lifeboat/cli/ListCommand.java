@@ -50,9 +50,32 @@ public class ListCommand implements Callable<Integer> {
         DatabaseConfig db = Databases.named(loaded, database, config);
         return switch (db.type()) {
             case "postgres" -> listPostgres();
-            // Dispatch point: the SQLite engineer adds generations/snapshots listing here.
+            case "sqlite" -> listSqlite(loaded);
             default -> throw new UserFacingException("lifeboat list is not yet supported for " + db.type() + " databases");
         };
+    }
+
+    /** SQLite: the replica's generations, newest last, with their snapshots and WAL reach (what restore can pick from). */
+    private int listSqlite(LifeboatConfig loaded) {
+        PrintWriter out = spec.commandLine().getOut();
+        try (var store = dev.lifeboat.sqlite.SqliteRestoreService.storeFor(loaded, database)) {
+            var catalog = dev.lifeboat.sqlite.ReplicaCatalog.load(store);
+            var gens = catalog.generations().values().stream()
+                    .sorted(java.util.Comparator.comparing(dev.lifeboat.sqlite.ReplicaCatalog.Generation::updatedAt)).toList();
+            if (gens.isEmpty()) {
+                out.println("no replica of " + database + " in " + store.describe() + " yet");
+                return 0;
+            }
+            out.printf("%-16s  %-20s  %-20s  %9s  %s%n", "GENERATION", "CREATED (UTC)", "UPDATED (UTC)", "SNAPSHOTS", "WAL INDEXES");
+            for (var g : gens) {
+                String wal = g.segments().isEmpty() ? "-" : String.format("%08x..%08x", g.segments().getFirst().index(), g.segments().getLast().index());
+                out.printf("%-16s  %-20s  %-20s  %9d  %s%n", g.name(), g.createdAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                        g.updatedAt().toString().replaceFirst("\\.\\d+Z$", "Z"), g.snapshots().size(), wal);
+            }
+            return 0;
+        } catch (IOException e) {
+            throw new UserFacingException("cannot list the replica of " + database + ": " + e.getMessage());
+        }
     }
 
     private int listPostgres() throws IOException {
