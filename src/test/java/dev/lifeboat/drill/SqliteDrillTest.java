@@ -244,6 +244,48 @@ class SqliteDrillTest {
         assertTrue(r.backupId().startsWith(generation + "/00000000"), r.backupId());
     }
 
+    @Test
+    void timedOutDrillFailsAndStillCleansUp() throws Exception {
+        DrillRecord r = service.run(config("      timeout: 1ms\n"), "app", "cli");
+        assertEquals(DrillRecord.FAILED, r.outcome());
+        assertTrue(r.error().contains("timed out after PT0.001S"), r.error());
+        // The interrupted drill keeps the database locked until it has removed its scratch copy.
+        DrillRecord next = awaitNotRefused(config);
+        assertEquals(DrillRecord.PASSED, next.outcome(), next.error());
+        assertNoScratchLeft();
+    }
+
+    @Test
+    void scheduledDrillsRunInTheAgent() throws Exception {
+        DrillScheduler scheduler = new DrillScheduler();
+        scheduler.drills = service;
+        scheduler.metrics = service.metrics;
+        scheduler.start(config("      schedule: 1s\n"));
+        try {
+            assertTrue(scheduler.nextRun("app").isPresent());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (service.state("app").isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            DrillRecord r = service.state("app").orElseThrow().last();
+            assertEquals("schedule", r.trigger());
+            assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+        } finally {
+            scheduler.stop();
+        }
+    }
+
+    private DrillRecord awaitNotRefused(LifeboatConfig c) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            DrillRecord r = service.run(c, "app", "cli");
+            if (!DrillRecord.REFUSED.equals(r.outcome())) {
+                return r;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the timed-out drill never released its database");
+    }
+
     private void assertNoScratchLeft() {
         try (var files = Files.list(scratch)) {
             assertEquals(List.of(), files.toList());
