@@ -13,8 +13,12 @@ import dev.lifeboat.testing.TestConfigs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -71,7 +75,11 @@ class PostgresDrillTest {
     }
 
     static LifeboatConfig config(String drillExtra) {
-        return TestConfigs.parse("destinations:\n" + s3.destinationYaml("main", "backups", "lifeboat")
+        return TestConfigs.parse(yaml(drillExtra));
+    }
+
+    static String yaml(String drillExtra) {
+        return ("destinations:\n" + s3.destinationYaml("main", "backups", "lifeboat")
                 + "databases:\n"
                 + "  shop:\n"
                 + "    type: postgres\n"
@@ -179,6 +187,41 @@ class PostgresDrillTest {
         assertEquals(DrillRecord.REFUSED, r.outcome());
         assertTrue(r.error().contains("x the " + backup.rawBytes() + "-byte dump of backup " + backup.id()), r.error());
         assertTrue(r.error().contains("drill.scratch-space allows 16.0 KiB"), r.error());
+    }
+
+    /** A real SIGKILL mid-restore leaves a scratch database; the next drill drops it and passes. */
+    @Test
+    void drillKilledMidRestoreLeavesNoScratchDatabaseAfterTheNextRun(@TempDir Path dir) throws Exception {
+        Path configFile = TestConfigs.write(dir, yaml(""));
+        Path marker = dir.resolve("paused");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                DrillChild.class.getName(), configFile.toString(), "shop", marker.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        try {
+            for (int i = 0; i < 1200 && !Files.exists(marker); i++) {
+                assertTrue(child.isAlive(), () -> "the drill process ended early: " + read(dir.resolve("child.log")));
+                Thread.sleep(100);
+            }
+            assertTrue(Files.exists(marker), "the drill never reached the middle of its download");
+            assertEquals(List.of("lifeboat_drill_shop_20261123t000000zc0ffee"), scratchDatabases());
+        } finally {
+            child.destroyForcibly(); // SIGKILL: no finally blocks run, the scratch database stays
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("lifeboat_drill_shop_20261123t000000zc0ffee"), scratchDatabases());
+
+        DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "schedule");
+        assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
+        assertEquals(List.of(), scratchDatabases());
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "(no log)";
+        }
     }
 
     private DrillRecord withDamagedData(UnaryOperator<byte[]> change) throws Exception {
