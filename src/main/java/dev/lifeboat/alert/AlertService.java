@@ -1,5 +1,6 @@
 package dev.lifeboat.alert;
 
+import dev.lifeboat.UserFacingException;
 import dev.lifeboat.api.FlyEnvironment;
 import dev.lifeboat.cli.AgentCommand;
 import dev.lifeboat.config.ActiveConfig;
@@ -15,7 +16,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -80,7 +80,8 @@ public class AlertService {
             try {
                 runtime = AlertRuntime.create(config.alerts(), clock, new SecureRandom(), FlyEnvironment.labels(), this::count);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot open the alert state directory: " + e.getMessage(), e);
+                throw new UserFacingException("cannot use the alert state directory " + AlertRuntime.stateDir(config.alerts()).toAbsolutePath()
+                        + " (" + e + "); set alerts.state-dir to a writable directory, ideally on the volume", 1, e);
             }
             builtFor = config;
             registerMetrics();
