@@ -1,7 +1,6 @@
 package dev.lifeboat.drill;
 
 import dev.lifeboat.UserFacingException;
-import dev.lifeboat.alert.JobEvents;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.store.ObjectStore;
@@ -35,6 +34,9 @@ import java.util.concurrent.TimeoutException;
  * a thread of its own so that {@code drill.timeout} can end the wait — the drill is then interrupted, recorded as
  * failed, and the database stays locked until its thread has cleaned up its scratch copy.
  *
+ * <p>Alerting reads {@link #state} ({@code alert.DrillConditionSource}): the {@code drill-failed} alert and the
+ * healthchecks pings of job {@code drill.<database>} follow it; nothing here calls alerting.
+ *
  * <p>Every drill, passed, failed or refused, is written to the destination's history ({@link DrillHistory}); the
  * latest outcome per database is also kept in memory for status, metrics and alerts, and reloaded from the
  * destination when the agent starts.
@@ -47,10 +49,6 @@ public class DrillService {
 
     @Inject
     DrillMetrics metrics;
-
-    /** Alerting's job reports: {@code drill.<db>} outcomes drive the {@code drill-failed} alert and healthchecks pings. */
-    @Inject
-    JobEvents jobEvents;
 
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
@@ -110,24 +108,7 @@ public class DrillService {
             return refused;
         }
         running.put(database, startedAt);
-        JobEvents.Run job = jobEvents == null ? null : jobEvents.started(JobEvents.drillJob(database));
-        try {
-            DrillRecord r = runLocked(config, database, db, trigger, id, startedAt, lock);
-            if (job != null) {
-                if (r.passed()) {
-                    job.succeeded("drill " + r.id() + " passed: backup " + r.backupId() + " restored in " + r.restoreMillis() + " ms, data "
-                            + r.rpoSeconds() + " s old");
-                } else {
-                    job.failed(r.error());
-                }
-            }
-            return r;
-        } catch (RuntimeException e) {
-            if (job != null) {
-                job.failed("drill of " + database + " failed unexpectedly: " + e.getMessage());
-            }
-            throw e;
-        }
+        return runLocked(config, database, db, trigger, id, startedAt, lock);
     }
 
     private DrillRecord runLocked(LifeboatConfig config, String database, DatabaseConfig db, String trigger, String id, Instant startedAt,

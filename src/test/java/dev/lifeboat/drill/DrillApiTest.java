@@ -1,10 +1,17 @@
 package dev.lifeboat.drill;
 
+import dev.lifeboat.alert.Condition;
+import dev.lifeboat.alert.DrillConditionSource;
 import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.testing.TestConfigs;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.time.Instant;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
@@ -12,6 +19,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Drill outcomes in {@code /api/v1/status}, {@code GET /api/v1/databases/{db}/drills} and the Prometheus metrics. */
 @QuarkusTest
@@ -23,8 +32,11 @@ class DrillApiTest {
     @Inject
     ActiveConfig active;
 
+    @Inject
+    DrillConditionSource alertSource;
+
     @Test
-    void aDrillShowsInStatusHistoryAndMetrics() {
+    void aDrillShowsInStatusHistoryMetricsAndAlerts() throws Exception {
         DrillRecord r = drills.run(active.get(), "app", "api");
         assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
 
@@ -51,5 +63,26 @@ class DrillApiTest {
                 .body(containsString("lifeboat_drill_last_success_timestamp_seconds{database=\"app\"}"))
                 .body(containsString("lifeboat_drill_rpo_seconds{database=\"app\"}"))
                 .body(containsString("lifeboat_drill_failures_total{database=\"app\"} 0.0"));
+
+        // A failing drill: status, metrics and the drill-failed alert condition follow; the next pass resolves it.
+        LifeboatConfig failing = TestConfigs.parse(Files.readString(DrillEnvironment.configFile).replace("'== 3'", "'== 4'"));
+        DrillRecord bad = drills.run(failing, "app", "api");
+        assertEquals(DrillRecord.FAILED, bad.outcome());
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.app.drill.failing", equalTo(true))
+                .body("databases.app.drill.consecutiveFailures", equalTo(1))
+                .body("databases.app.drill.last.error", containsString("check 'three-notes' failed: expected == 4, saw 3"))
+                .body("databases.app.drill.lastSuccessAt", equalTo(r.finishedAt().toString()));
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("lifeboat_drill_last_passed{database=\"app\"} 0.0"))
+                .body(containsString("lifeboat_drill_failures_total{database=\"app\"} 1.0"));
+        Condition condition = alertSource.conditions(Instant.now()).stream().filter(c -> c.key().equals("drill-failed/app")).findFirst().orElseThrow();
+        assertTrue(condition.firing());
+        assertTrue(condition.summary().contains("expected == 4, saw 3"), condition.summary());
+
+        assertEquals(DrillRecord.PASSED, drills.run(active.get(), "app", "api").outcome());
+        assertFalse(alertSource.conditions(Instant.now()).stream().filter(c -> c.key().equals("drill-failed/app")).findFirst().orElseThrow().firing());
+        given().get("/api/v1/databases/app/drills?limit=2").then().statusCode(200).body("drills", hasSize(2))
+                .body("drills[1].outcome", equalTo("failed"));
     }
 }
