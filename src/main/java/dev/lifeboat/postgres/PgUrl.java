@@ -131,10 +131,11 @@ public record PgUrl(String host, int port, String database, String user, String 
 
     /** Removes the password (and URL-style secrets) from text a libpq tool wrote, such as pg_dump's stderr. */
     public String redact(String text) {
-        String out = Redaction.url(text);
+        String out = text;
         if (password != null && !password.isEmpty()) {
-            out = out.replace(password, Redaction.MASK);
+            // The literal first: URL-shaped redaction could cut a password holding '@' or '/' and leave its tail.
+            out = out.replace(password, Redaction.MASK).replace(encode(password), Redaction.MASK);
         }
-        return out;
+        return Redaction.url(out);
     }
 }

@@ -86,6 +86,12 @@ class PgBackupFailureTest {
         });
         assertTrue(gated.store.awaitPaused(), "the backup never reached the middle of its upload");
         assertEquals(1, S3Uploads.open(s3, "backups"), "a multipart upload is in progress");
+        // Mid-backup, the agent holds one connection of its own (lock, statistics) besides pg_dump's.
+        String sessions = dev.lifeboat.testing.ExternalProcess.run(java.util.List.of("psql", "-tA", PgFailureEnvironment.pg.url("postgres"), "-c",
+                "SELECT string_agg(application_name || '=' || n, ',' ORDER BY application_name) FROM (SELECT application_name, count(*) n "
+                        + "FROM pg_stat_activity WHERE datname = 'big' AND application_name LIKE 'lifeboat%' GROUP BY 1) s"),
+                java.time.Duration.ofSeconds(30)).trim();
+        assertEquals("lifeboat=1,lifeboat-pg_dump=1", sessions);
         s3.stop();
         gated.store.release();
         Exception failure = assertThrows(Exception.class, () -> run.get(2, TimeUnit.MINUTES));
