@@ -178,4 +178,17 @@ class VolumeAgentTest {
                 .body(containsString("lifeboat_volume_mounted{volume=\"plain\"} 0.0"))
                 .body(containsString("lifeboat_volume_healthy{volume=\"dbvol\"} 0.0"));
     }
+
+    @Test
+    void volumeMetricsAreValidPrometheusText() throws IOException {
+        await("full", r -> r.sequence() >= 1);
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("lifeboat_volume_fsync_latency_seconds{volume=\"full\"}"), "volume gauges present");
+        Path file = Files.createTempFile(base, "metrics", ".txt");
+        Files.writeString(file, metrics);
+        // promtool (Debian package prometheus, installed by bin/test) is the reference checker of the exposition format.
+        String out = dev.lifeboat.testing.ExternalProcess.run(java.util.List.of("sh", "-c",
+                "promtool check metrics < " + file + " 2>&1 | grep -v 'counter metrics should have' || true"), Duration.ofSeconds(30));
+        assertTrue(!out.toLowerCase().contains("error") && !out.contains("lifeboat_volume"), "promtool: " + out);
+    }
 }
