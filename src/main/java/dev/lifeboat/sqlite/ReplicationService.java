@@ -59,7 +59,8 @@ public class ReplicationService implements StatusContributor {
                 return;
             }
             try {
-                Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), SqliteRestoreService.storeFor(config, name), settings(db));
+                Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), SqliteRestoreService.storeFor(config, name), settings(db),
+                        ReplicaCodec.of(db));
                 replicators.put(name, r);
                 registerMetrics(r);
                 ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {

@@ -106,7 +106,14 @@ public final class Replicator implements AutoCloseable {
     private int shipIndex;
     private long shipOffset;
 
+    private final ReplicaCodec codec;
+
     public Replicator(String name, Path db, ObjectStore store, Settings settings) {
+        this(name, db, store, settings, ReplicaCodec.PLAIN);
+    }
+
+    public Replicator(String name, Path db, ObjectStore store, Settings settings, ReplicaCodec codec) {
+        this.codec = codec;
         this.name = name;
         this.db = db.toAbsolutePath();
         this.walPath = SqliteFiles.wal(this.db);
@@ -307,7 +314,10 @@ public final class Replicator implements AutoCloseable {
         if (!remote.segments().isEmpty()) {
             Segment last = remote.segments().getLast();
             if (last.index() >= rIndex) {
-                try (InputStream in = Lz4Frames.decompress(store.get(ReplicaLayout.segmentKey(g, last.index(), last.offset())))) {
+                if (codec.encrypts() && codec.identities().isEmpty()) {
+                    return "the replica is encrypted and no identity-files are configured to read where it ends";
+                }
+                try (InputStream in = codec.decode(store.get(ReplicaLayout.segmentKey(g, last.index(), last.offset())))) {
                     lastShipped = in.readAllBytes();
                 }
                 rIndex = last.index();
@@ -643,7 +653,7 @@ public final class Replicator implements AutoCloseable {
             long size = shipIndex == index ? (header == null ? -1 : copied) : shadow.size(generation, shipIndex);
             if (size > shipOffset) {
                 String key = ReplicaLayout.segmentKey(generation, shipIndex, shipOffset);
-                try (Upload up = store.beginUpload(key); OutputStream lz = Lz4Frames.compress(new NonClosing(up))) {
+                try (Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new NonClosing(up))) {
                     copyShadow(shipIndex, shipOffset, size, lz);
                     lz.close();
                     up.complete();
@@ -737,7 +747,7 @@ public final class Replicator implements AutoCloseable {
             String key = ReplicaLayout.snapshotKey(generation, index);
             byte[] page = new byte[pageSize];
             try (RandomAccessFile sf = header == null ? null : new RandomAccessFile(shadow.file(generation, index).toFile(), "r");
-                 Upload up = store.beginUpload(key); OutputStream lz = Lz4Frames.compress(new NonClosing(up))) {
+                 Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new NonClosing(up))) {
                 for (int p = 1; p <= pages; p++) {
                     Long off = latest.get(p);
                     RandomAccessFile src = off != null ? sf : dbf;

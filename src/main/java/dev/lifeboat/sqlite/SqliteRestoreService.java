@@ -43,7 +43,7 @@ public class SqliteRestoreService {
                 throw new UserFacingException("no replica of " + name + " in " + store.describe()
                         + ": nothing to restore (is the destination right? has the agent replicated yet?)");
             }
-            var r = new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, at, generation, maxIndex));
+            var r = new SqliteRestorer(store, ReplicaCodec.of(config.databases().get(name))).restore(new SqliteRestorer.Options(target, at, generation, maxIndex));
             return String.format("restored %s to %s from generation %s (snapshot %08x, WAL through index %08x), %d bytes, integrity ok",
                     name, target, r.generation(), r.snapshotIndex(), r.lastIndex(), r.bytes());
         } catch (IOException e) {

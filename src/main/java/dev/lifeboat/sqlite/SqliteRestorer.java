@@ -49,9 +49,16 @@ public final class SqliteRestorer {
     }
 
     private final ObjectStore store;
+    private final ReplicaCodec codec;
 
     public SqliteRestorer(ObjectStore store) {
+        this(store, ReplicaCodec.PLAIN);
+    }
+
+    /** A restorer decoding objects with {@code codec} (age identities for encrypted replicas). */
+    public SqliteRestorer(ObjectStore store, ReplicaCodec codec) {
         this.store = store;
+        this.codec = codec;
     }
 
     /** Chooses the generation and snapshot Litestream would, or empty when the replica holds nothing restorable. */
@@ -107,7 +114,7 @@ public final class SqliteRestorer {
         deleteWithSidecars(tmp);
         long started = System.nanoTime();
         try {
-            try (InputStream in = Lz4Frames.decompress(store.get(ReplicaLayout.snapshotKey(g.name(), snap.index())));
+            try (InputStream in = codec.decode(store.get(ReplicaLayout.snapshotKey(g.name(), snap.index())));
                  OutputStream os = Files.newOutputStream(tmp)) {
                 in.transferTo(os);
             }
@@ -152,7 +159,7 @@ public final class SqliteRestorer {
                     throw new IOException("WAL segments of generation " + s.generation() + " index " + String.format("%08x", s.index())
                             + " are not contiguous: expected offset " + written + ", found " + s.offset());
                 }
-                try (InputStream in = Lz4Frames.decompress(store.get(ReplicaLayout.segmentKey(s.generation(), s.index(), s.offset())))) {
+                try (InputStream in = codec.decode(store.get(ReplicaLayout.segmentKey(s.generation(), s.index(), s.offset())))) {
                     written += in.transferTo(os);
                 }
             }
