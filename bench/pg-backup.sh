@@ -38,7 +38,7 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" \
   -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c max_wal_size=4GB" start >/dev/null
 URL="postgres://postgres@127.0.0.1:$PGPORT/bench"
 psql -q "postgres://postgres@127.0.0.1:$PGPORT/postgres" -c "CREATE DATABASE bench"
-ROWS=$((SIZE_GB * 4200000))
+ROWS=$((SIZE_GB * 4700000))
 echo "bench: generating ~${SIZE_GB} GB ($ROWS rows of app-like data)..."
 psql -q -v ON_ERROR_STOP=1 "$URL" <<SQL
 CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz, user_id int, kind text, payload jsonb, note text);
@@ -97,9 +97,14 @@ measure lifeboat java -XX:+UseSerialGC -Xmx128m -jar target/quarkus-app/quarkus-
 grep '^backup' "$WORK/out.lifeboat" || true
 measure seed bash -c "pg_dump '$URL' | gzip > '$WORK/backup.sql.gz' && aws s3 cp --quiet '$WORK/backup.sql.gz' s3://bench/seed/backup.sql.gz --endpoint-url http://127.0.0.1:$S3PORT"
 b=$(cat "$WORK/secs.baseline"); l=$(cat "$WORK/secs.lifeboat"); s=$(cat "$WORK/secs.seed")
-python3 - "$b" "$l" "$s" <<'PY'
+# The backup's own duration (its manifest: pg_dump start to upload complete), as a scheduled run in the agent pays it.
+a=$(sed -n 's/^backup .* in \([0-9.]*\)s$/\1/p' "$WORK/out.lifeboat")
+python3 - "$b" "$l" "$s" "$a" <<'PY'
 import sys
-b, l, s = map(float, sys.argv[1:])
-print(f"lifeboat / baseline time: {l / b:.2f}x  (target <= 1.10x)")
-print(f"seed / lifeboat time:     {s / l:.2f}x  (target >= 3x)")
+b, l, s, a = map(float, sys.argv[1:])
+print(f"lifeboat command / baseline time: {l / b:.2f}x   (includes JVM start-up; target <= 1.10x)")
+print(f"backup in agent  / baseline time: {a / b:.2f}x")
+print(f"seed / lifeboat command time:     {s / l:.2f}x   (target >= 3x)")
+print(f"seed / backup in agent time:      {s / a:.2f}x")
 PY
+uptime
