@@ -10,7 +10,12 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
+import dev.lifeboat.testing.ExternalProcess;
+
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 
 import static io.restassured.RestAssured.given;
@@ -82,6 +87,14 @@ class DrillApiTest {
 
         assertEquals(DrillRecord.PASSED, drills.run(active.get(), "app", "api").outcome());
         assertFalse(alertSource.conditions(Instant.now()).stream().filter(c -> c.key().equals("drill-failed/app")).findFirst().orElseThrow().firing());
+        // promtool (Debian package prometheus) is the reference checker of the exposition format. Its lint "no help
+        // text" on every *_total counter (the HELP line names the counter without _total, as the format wants) is no error.
+        Path metrics = Files.createTempFile("drill-metrics", ".txt");
+        Files.writeString(metrics, given().get("/q/metrics").then().statusCode(200).extract().asString());
+        String promtool = ExternalProcess.run(List.of("sh", "-c", "promtool check metrics < " + metrics + " 2>&1 | grep -i -E 'lifeboat_drill|error' | grep -v 'no help text' || true"),
+                Duration.ofSeconds(30));
+        assertEquals("", promtool.trim(), "promtool on the drill metrics");
+
         given().get("/api/v1/databases/app/drills?limit=2").then().statusCode(200).body("drills", hasSize(2))
                 .body("drills[1].outcome", equalTo("failed"));
     }
