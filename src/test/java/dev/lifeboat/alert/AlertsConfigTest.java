@@ -67,6 +67,18 @@ class AlertsConfigTest {
     }
 
     @Test
+    void theReadmeExampleIsValid() throws Exception {
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        String section = readme.substring(readme.indexOf("### `alerts`"));
+        String yaml = section.substring(section.indexOf("```yaml\n") + 8, section.indexOf("```", section.indexOf("```yaml\n") + 8));
+        AlertsConfig a = TestConfigs.parse(yaml, Map.of("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0/B0/X",
+                "PAGERDUTY_ROUTING_KEY", "R0UTING", "LIFEBOAT_WEBHOOK_SECRET", "s3cr3t", "HC_PING_KEY", "pingkey")).alerts();
+        assertEquals(5, a.sinks().size());
+        assertEquals(Duration.ofHours(26), a.thresholds().maxBackupAge().orElseThrow());
+        assertEquals("app-backup", a.sinks().get("heartbeat").jobs().get("backup.app"));
+    }
+
+    @Test
     void mistakesNameTheKeyAndNeverTheUrl() {
         var e = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse("""
                 alerts:
