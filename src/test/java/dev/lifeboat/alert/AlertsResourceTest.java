@@ -2,6 +2,7 @@ package dev.lifeboat.alert;
 
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.testing.ExternalProcess;
 import dev.lifeboat.testing.TestConfigs;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
@@ -21,6 +24,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The alert API and status section in the running application, with a real receiver. */
@@ -103,7 +107,7 @@ class AlertsResourceTest {
     }
 
     @Test
-    void failedDeliveryIsVisible() {
+    void failedDeliveryIsVisible() throws Exception {
         receiver.server.stubFor(post(SLACK_PATH).willReturn(aResponse().withStatus(400).withBody("invalid_payload")));
         install(true);
         given().header("Authorization", "Bearer " + TOKEN).post("/api/v1/alerts/test")
@@ -113,8 +117,16 @@ class AlertsResourceTest {
                 .body("outbox.failed", equalTo(1))
                 .body("outbox.failedDeliveries[0].sink", equalTo("team-chat"))
                 .body(not(containsString("SLACKSECRETTOKEN")));
-        given().get("/q/metrics").then().statusCode(200)
+        String metrics = given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("lifeboat_alert_outbox{state=\"failed\"} 1.0"))
-                .body(containsString("lifeboat_alert_deliveries_total{outcome=\"failed\",sink=\"team-chat\"}"));
+                .body(containsString("lifeboat_alert_deliveries_total{outcome=\"failed\",sink=\"team-chat\"}"))
+                .extract().asString();
+        // promtool (Debian package prometheus) checks the exposition format; its "no help text" lint on *_total
+        // counters (HELP names the counter without _total, as the format wants) is no error.
+        Path file = dir.resolve("metrics.txt");
+        Files.writeString(file, metrics);
+        String promtool = ExternalProcess.run(List.of("sh", "-c", "promtool check metrics < " + file
+                + " 2>&1 | grep -i -E 'lifeboat_alert|error' | grep -v 'no help text' || true"), Duration.ofSeconds(30));
+        assertEquals("", promtool.trim(), "promtool on the alert metrics");
     }
 }
