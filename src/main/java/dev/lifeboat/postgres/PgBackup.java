@@ -100,13 +100,25 @@ public final class PgBackup {
             writer = BackupWriter.open(upload, settings.compression(), settings.recipients());
             byte[] buffer = new byte[COPY_BUFFER];
             try (InputStream out = dump.stdout()) {
-                int n;
-                while ((n = out.read(buffer)) >= 0) {
-                    writer.write(buffer, 0, n);
+                while (true) {
+                    int n;
+                    try {
+                        n = out.read(buffer);
+                    } catch (IOException readFailed) {
+                        // pg_dump's side: killed at the timeout (which closes the pipe) or gone; its exit says why.
+                        dump.awaitSuccess();
+                        throw new IOException("reading pg_dump's output failed: " + readFailed.getMessage() + dump.reason(), readFailed);
+                    }
+                    if (n < 0) {
+                        break;
+                    }
+                    try {
+                        writer.write(buffer, 0, n);
+                    } catch (IOException e) {
+                        // A store failure while pg_dump streams; pg_dump's own error (if any) says more.
+                        throw new IOException("upload of " + dataKey + " failed: " + e.getMessage() + dump.reason(), e);
+                    }
                 }
-            } catch (IOException e) {
-                // A store failure while pg_dump streams; pg_dump's own error (if any) says more.
-                throw new IOException("upload of " + dataKey + " failed: " + e.getMessage() + dump.reason(), e);
             }
             writer.close();
             dump.awaitSuccess();

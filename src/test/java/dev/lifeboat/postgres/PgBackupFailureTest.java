@@ -160,6 +160,36 @@ class PgBackupFailureTest {
         }
     }
 
+    @Test
+    @Order(5)
+    void timeoutKillsPgDumpAndAbortsTheUpload() throws Exception {
+        GatedDestinations gated = new GatedDestinations(active.get(), 6L * 1024 * 1024);
+        QuarkusMock.installMockForType(gated, Destinations.class);
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
+            try {
+                service.backupNow("slow");
+            } catch (IOException ex) {
+                throw new java.util.concurrent.CompletionException(ex);
+            }
+        });
+        assertTrue(gated.store.awaitPaused(), "the backup never reached the middle of its upload");
+        // While the upload is held, the 2s timeout passes and the watchdog kills pg_dump (its session ends).
+        String dumps = "1";
+        for (int i = 0; i < 600 && !dumps.equals("0"); i++) {
+            Thread.sleep(100);
+            dumps = dev.lifeboat.testing.ExternalProcess.run(java.util.List.of("psql", "-tA", PgFailureEnvironment.pg.url("postgres"), "-c",
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lifeboat-pg_dump'"), java.time.Duration.ofSeconds(30)).trim();
+        }
+        assertEquals("0", dumps, "pg_dump was not killed at the timeout");
+        gated.store.release();
+        Exception failure = assertThrows(Exception.class, () -> run.get(2, TimeUnit.MINUTES));
+        assertTrue(failure.getCause().getMessage().contains("pg_dump killed after the timeout of PT2S"), failure.getCause().getMessage());
+        assertEquals(0, S3Uploads.open(PgFailureEnvironment.s3, "backups"), "the upload was aborted");
+        assertEquals(0, catalog(active.get(), "slow").list().size());
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("databases.slow.backup.lastFailure", containsString("timeout"));
+    }
+
     /** The real destinations, except that uploads pause after {@code pauseAfter} bytes. Not a bean. */
     @Vetoed
     static final class GatedDestinations extends Destinations {

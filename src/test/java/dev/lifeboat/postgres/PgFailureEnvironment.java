@@ -43,7 +43,8 @@ public class PgFailureEnvironment implements QuarkusTestResourceLifecycleManager
             String yaml = "destinations:\n" + dest + "databases:\n"
                     + "  big:\n    type: postgres\n    url: " + pg.url("big") + "\n    destination: main\n    compression: none\n"
                     + "  rls:\n    type: postgres\n    url: postgres://dumper:" + PASSWORD + "@127.0.0.1:" + pg.port() + "/big\n"
-                    + "    destination: main\n    compression: none\n";
+                    + "    destination: main\n    compression: none\n"
+                    + "  slow:\n    type: postgres\n    url: " + pg.url("big") + "\n    destination: main\n    compression: none\n    timeout: 2s\n";
             configFile = TestConfigs.write(Files.createTempDirectory("pgfail"), yaml);
             System.setProperty("lifeboat.config", configFile.toString());
             return Map.of();
