@@ -19,6 +19,11 @@ public interface ObjectStore extends AutoCloseable {
     /** Where this store is, for people and logs: {@code s3://bucket/prefix at https://endpoint} or {@code file:///dir}. No secrets. */
     String describe();
 
+    /** Where the objects under {@code keyPrefix} are, in the same form as {@link #describe()}. */
+    default String describe(String keyPrefix) {
+        return describe() + keyPrefix;
+    }
+
     /**
      * Starts writing {@code key} from a stream of unknown length. Nothing is visible under {@code key} until
      * {@link Upload#complete()} returns; closing the upload without completing it (an exception on the producer's

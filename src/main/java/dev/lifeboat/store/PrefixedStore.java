@@ -18,7 +18,12 @@ public final class PrefixedStore implements ObjectStore {
 
     @Override
     public String describe() {
-        return inner.describe() + prefix;
+        return inner.describe(prefix);
+    }
+
+    @Override
+    public String describe(String keyPrefix) {
+        return inner.describe(prefix + keyPrefix);
     }
 
     @Override

@@ -111,7 +111,12 @@ public final class S3Store implements ObjectStore {
 
     @Override
     public String describe() {
-        return "s3://" + bucket + "/" + prefix + " at " + endpoint;
+        return describe("");
+    }
+
+    @Override
+    public String describe(String keyPrefix) {
+        return "s3://" + bucket + "/" + prefix + keyPrefix + " at " + endpoint;
     }
 
     private String fullKey(String key) {

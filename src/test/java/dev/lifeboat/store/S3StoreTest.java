@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,11 @@ class S3StoreTest extends ObjectStoreContract {
         try (ObjectStore root = ObjectStores.open(destination("contract", "", false))) {
             assertTrue(root.stat("prefix/in/bucket/" + p + "x").isPresent());
         }
+    }
+
+    @Test
+    void aDatabasesViewDescribesItsOwnLocation() {
+        assertEquals("s3://contract/prefix/in/bucket/app/ at " + s3.endpoint(), new PrefixedStore(store, "app").describe());
     }
 
     @Test
