@@ -69,7 +69,7 @@ public class ReplicationService implements StatusContributor {
                     return t;
                 });
                 threads.put(name, thread);
-                thread.scheduleWithFixedDelay(r::sync, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
+                thread.scheduleAtFixedRate(r::sync, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
             } catch (IOException e) {
                 LOG.errorf("cannot replicate sqlite database %s: %s", name, e.getMessage());

@@ -796,23 +796,46 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** PASSIVE with writers held out, so the WAL restart that follows is known to start the next index cleanly. */
+    /**
+     * PASSIVE without holding the app's writers: the checkpoint may let the app restart the WAL right after it, so
+     * the writers are held only afterwards, long enough to copy what is left of the old life (still intact past the
+     * few frames the new life has written, which {@link #tailIntact} proves) and to take the read transaction back.
+     */
     private void checkpointPassive() throws IOException, SQLException {
+        copyFrames(true);
+        endRead();
+        try {
+            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+                rs.next();
+            }
+        } finally {
+            reanchor("the WAL was restarted twice during a checkpoint");
+        }
+    }
+
+    /** After a checkpoint without our read transaction: continue the current life, or the next one, or a new generation. */
+    private void reanchor(String reasonIfLost) throws IOException, SQLException {
         try {
             lockWriters();
         } catch (SQLException busy) {
-            LOG.debugf("sqlite %s: checkpoint postponed, writers busy: %s", name, busy.getMessage());
+            beginRead(); // not proven complete: a later WAL change is analysed instead of trusted
             return;
         }
         try {
-            copyFrames(true);
-            endRead();
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-                rs.next();
+            Wal.Header now = readWalHeader();
+            if (now != null && now.sameAs(header)) {
+                copyFrames(true);
+            } else if (tailIntact(now)) {
+                nextLife(now);
+            } else {
+                startGeneration(reasonIfLost);
             }
             anchorRead();
         } finally {
             unlockWriters();
+        }
+        if (needSnapshot) {
+            snapshot();
         }
     }
 
