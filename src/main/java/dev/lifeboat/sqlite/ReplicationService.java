@@ -4,6 +4,8 @@ import dev.lifeboat.api.StatusContributor;
 import dev.lifeboat.cli.AgentCommand;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.volume.VolumeGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +46,14 @@ public class ReplicationService implements StatusContributor {
 
     private final Map<String, Replicator> replicators = new ConcurrentHashMap<>();
     private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
+    /** Databases the volume guard refused, with the reason shown in status. */
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private static final java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
+    private final ScheduledExecutorService guardRetries = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread t = new Thread(task, "lifeboat-sqlite-guard");
+        t.setDaemon(true);
+        return t;
+    });
 
     void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
         start(started.config());
@@ -58,6 +68,16 @@ public class ReplicationService implements StatusContributor {
             if (!"sqlite".equals(db.type()) || replicators.containsKey(name)) {
                 return;
             }
+            try {
+                VolumeGuard.of(config).requireMounted(Path.of(db.path().orElseThrow()));
+            } catch (UserFacingException refused) {
+                // Never replicate (or create a shadow WAL) on a path whose volume is missing; try again later.
+                refusals.put(name, refused.getMessage());
+                LOG.errorf("sqlite %s not replicated: %s (retrying in %ds)", name, refused.getMessage(), GUARD_RETRY.toSeconds());
+                guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                return;
+            }
+            refusals.remove(name);
             try {
                 Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), SqliteRestoreService.storeFor(config, name), settings(db),
                         ReplicaCodec.of(db));
@@ -114,6 +134,8 @@ public class ReplicationService implements StatusContributor {
         Replicator r = replicators.get(name);
         if (r != null) {
             entry.put("replication", r.stats().toMap());
+        } else if (refusals.containsKey(name)) {
+            entry.put("replication", Map.of("refused", refusals.get(name)));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
 import dev.lifeboat.store.PrefixedStore;
+import dev.lifeboat.volume.VolumeGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -35,6 +36,8 @@ public class SqliteRestoreService {
             throw new UserFacingException("cannot restore " + name + ": " + target + " already exists. Restore elsewhere with -o PATH, "
                     + "or stop the application and move the file away first.");
         }
+        // A database restored onto an unmounted volume would land on the machine's ephemeral root filesystem.
+        VolumeGuard.of(config).requireMounted(target);
         try (ObjectStore store = storeFor(config, name)) {
             if (ReplicaCatalog.load(store).isEmpty()) {
                 if (ifReplicaExists) {

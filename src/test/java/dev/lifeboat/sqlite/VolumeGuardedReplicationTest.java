@@ -1,0 +1,73 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.testing.ExternalProcess;
+import dev.lifeboat.testing.TestConfigs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A database whose configured volume is not mounted (here: a plain directory of the root filesystem, exactly what
+ * an app sees when fly.toml's [mounts] is missing) is neither replicated nor restored onto.
+ */
+class VolumeGuardedReplicationTest {
+    @TempDir
+    Path dir;
+
+    private LifeboatConfig config(Path volume, Path replica) {
+        return TestConfigs.parse("""
+                destinations:
+                  local: { url: 'file://%s' }
+                databases:
+                  app: { type: sqlite, path: %s, destination: local }
+                volumes:
+                  data: { path: %s }
+                """.formatted(replica, volume.resolve("app.db"), volume));
+    }
+
+    @Test
+    void replicationRefusesAnUnmountedVolumeAndSaysWhy() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("data"));
+        Path replica = dir.resolve("replica");
+        ExternalProcess.run(List.of("sqlite3", volume.resolve("app.db").toString(), "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);"),
+                Duration.ofSeconds(30));
+        ReplicationService service = new ReplicationService();
+        try {
+            service.start(config(volume, replica));
+            assertTrue(service.replicators().isEmpty(), "nothing replicated from an unmounted volume");
+            Map<String, Object> entry = new HashMap<>();
+            service.describeDatabase("app", entry);
+            String refused = String.valueOf(((Map<?, ?>) entry.get("replication")).get("refused"));
+            assertTrue(refused.contains("volume 'data'"), refused);
+            assertFalse(Files.exists(replica) && Files.list(replica).findAny().isPresent(), "no object shipped");
+            try (var files = Files.list(volume)) {
+                assertEquals(List.of("app.db"), files.map(f -> f.getFileName().toString()).filter(n -> !n.startsWith("app.db-")).toList(),
+                        "no shadow WAL or other state written next to the database");
+            }
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
+    void restoreRefusesAnUnmountedVolume() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("data"));
+        UserFacingException e = assertThrows(UserFacingException.class, () -> new SqliteRestoreService()
+                .restore(config(volume, dir.resolve("replica")), "app", volume.resolve("app.db"), null, null, null, false, true));
+        assertTrue(e.getMessage().startsWith("refusing to replicate or restore"), e.getMessage());
+        assertFalse(Files.exists(volume.resolve("app.db")), "nothing written onto the unmounted path");
+    }
+}
