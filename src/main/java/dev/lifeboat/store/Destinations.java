@@ -2,6 +2,7 @@ package dev.lifeboat.store;
 
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DestinationConfig;
+import dev.lifeboat.config.LifeboatConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,23 +28,31 @@ public class Destinations {
     public record Reachability(boolean reachable, String error, Instant checkedAt) {
     }
 
+    /** The configuration the open stores belong to; a newly installed configuration reopens them. */
+    private LifeboatConfig openedFor;
+
     /** The store of destination {@code name}, opened on first use. */
     public ObjectStore store(String name) throws IOException {
-        DestinationConfig d = config.get().destinations().get(name);
+        LifeboatConfig current = config.get();
+        DestinationConfig d = current.destinations().get(name);
         if (d == null) {
             throw new IOException("no destination named '" + name + "'");
         }
-        ObjectStore store = open.get(name);
-        if (store == null) {
-            synchronized (open) {
-                store = open.get(name);
-                if (store == null) {
-                    store = ObjectStores.open(d);
-                    open.put(name, store);
-                }
+        synchronized (open) {
+            if (current != openedFor) {
+                // Stores opened from a default configuration read before a command installed its own must not be reused.
+                open.values().forEach(ObjectStore::close);
+                open.clear();
+                reachability.clear();
+                openedFor = current;
             }
+            ObjectStore store = open.get(name);
+            if (store == null) {
+                store = ObjectStores.open(d);
+                open.put(name, store);
+            }
+            return store;
         }
-        return store;
     }
 
     /** The store holding database {@code database}'s objects: its destination, scoped to {@code <database>/}. */
@@ -77,7 +86,9 @@ public class Destinations {
 
     @PreDestroy
     void closeAll() {
-        open.values().forEach(ObjectStore::close);
-        open.clear();
+        synchronized (open) {
+            open.values().forEach(ObjectStore::close);
+            open.clear();
+        }
     }
 }
