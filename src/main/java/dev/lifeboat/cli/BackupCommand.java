@@ -2,20 +2,14 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgBackup;
 import dev.lifeboat.postgres.PgBackupService;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.util.concurrent.Callable;
 
 /**
  * {@code lifeboat backup DB}: one backup now, then retention. Dispatches on the database's type: postgres runs
@@ -24,27 +18,14 @@ import java.util.concurrent.Callable;
 @jakarta.enterprise.context.Dependent
 @io.quarkus.arc.Unremovable
 @Command(name = "backup", description = "Back a database up now (then apply its retention).")
-public class BackupCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOption config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
-    String database;
-
-    @Inject
-    ActiveConfig active;
-
+public class BackupCommand extends DatabaseCommand {
     @Inject
     PgBackupService postgres;
 
     @Override
     public Integer call() throws IOException {
-        LifeboatConfig loaded = config.load();
-        active.install(config.path(), loaded);
-        DatabaseConfig db = Databases.named(loaded, database, config);
+        LifeboatConfig loaded = loadConfig();
+        DatabaseConfig db = databaseIn(loaded);
         return switch (db.type()) {
             case "postgres" -> backupPostgres();
             // Dispatch point for other types: SQLite is replicated continuously, there is no one-off backup yet.
@@ -62,7 +43,7 @@ public class BackupCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserFacingException("backup of " + database + " failed: " + e.getMessage());
         }
-        spec.commandLine().getOut().printf("backup %s of %s: %s dumped, %s stored (%s%s), sha256 %s, in %.1fs%n", m.id(), database,
+        out().printf("backup %s of %s: %s dumped, %s stored (%s%s), sha256 %s, in %.1fs%n", m.id(), database,
                 Databases.bytes(m.rawBytes()), Databases.bytes(m.storedBytes()), m.compression(), m.encrypted() ? ", age-encrypted" : "",
                 m.sha256(), m.duration().toMillis() / 1000.0);
         return 0;

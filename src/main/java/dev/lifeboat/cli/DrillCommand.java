@@ -6,14 +6,9 @@ import dev.lifeboat.drill.DrillReport;
 import dev.lifeboat.drill.DrillService;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 
 /**
  * {@code lifeboat drill DB [--json]}: runs one restore drill of a database now (restore into a scratch place,
@@ -23,16 +18,7 @@ import java.util.concurrent.Callable;
 @io.quarkus.arc.Unremovable
 @Command(name = "drill", description = "Run a restore drill of a database now: restore its backup into a scratch place, "
         + "check it, remove the scratch copy; exit 1 unless it passed.")
-public class DrillCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOption config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
-    String database;
-
+public class DrillCommand extends DatabaseCommand {
     @Option(names = "--json", description = "Print the drill record as JSON.")
     boolean json;
 
@@ -41,9 +27,9 @@ public class DrillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LifeboatConfig loaded = config.load();
+        LifeboatConfig loaded = loadConfig();
         DrillRecord r = drills.run(loaded, database, "cli");
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             out.println(DrillReport.json(r));
         } else {

@@ -3,51 +3,32 @@ package dev.lifeboat.cli;
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestCodec;
-import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgBackupService;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code lifeboat list DB [--json]}: the backups of a database, oldest first by the time in their manifests. */
 @jakarta.enterprise.context.Dependent
 @io.quarkus.arc.Unremovable
 @Command(name = "list", description = "List the backups of a database (oldest first).")
-public class ListCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOption config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
-    String database;
-
+public class ListCommand extends DatabaseCommand {
     @Option(names = "--json", description = "Print the manifests as a JSON array.")
     boolean json;
-
-    @Inject
-    ActiveConfig active;
 
     @Inject
     PgBackupService postgres;
 
     @Override
     public Integer call() throws IOException {
-        LifeboatConfig loaded = config.load();
-        active.install(config.path(), loaded);
-        DatabaseConfig db = Databases.named(loaded, database, config);
+        LifeboatConfig loaded = loadConfig();
+        DatabaseConfig db = databaseIn(loaded);
         return switch (db.type()) {
             case "postgres" -> listPostgres();
             case "sqlite" -> listSqlite(loaded);
@@ -57,7 +38,7 @@ public class ListCommand implements Callable<Integer> {
 
     /** SQLite: the replica's generations, newest last, with their snapshots and WAL reach (what restore can pick from). */
     private int listSqlite(LifeboatConfig loaded) {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (var store = dev.lifeboat.sqlite.SqliteRestoreService.storeFor(loaded, database)) {
             var catalog = dev.lifeboat.sqlite.ReplicaCatalog.load(store);
             var gens = catalog.generations().values().stream()
@@ -85,7 +66,7 @@ public class ListCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UserFacingException("cannot list the backups of " + database + ": " + e.getMessage());
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (json) {
             out.println(ManifestCodec.toJson(backups));
             return 0;

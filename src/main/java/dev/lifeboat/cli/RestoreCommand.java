@@ -6,17 +6,12 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.sqlite.SqliteRestoreService;
 import jakarta.inject.Inject;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.concurrent.Callable;
 
 /**
  * {@code lifeboat restore DB}: restores one configured database from its destination. Dispatches on the database's
@@ -25,16 +20,7 @@ import java.util.concurrent.Callable;
 @jakarta.enterprise.context.Dependent
 @io.quarkus.arc.Unremovable
 @Command(name = "restore", description = "Restore a database from its backups or replica.")
-public class RestoreCommand implements Callable<Integer> {
-    @Mixin
-    ConfigOption config;
-
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "DB", description = "Name of the database in the configuration.")
-    String database;
-
+public class RestoreCommand extends DatabaseCommand {
     @Option(names = {"-o", "--output"}, paramLabel = "PATH", description = "Write the restored database here (default: the configured path).")
     Path output;
 
@@ -74,19 +60,12 @@ public class RestoreCommand implements Callable<Integer> {
     SqliteRestoreService sqlite;
 
     @Inject
-    dev.lifeboat.config.ActiveConfig active;
-
-    @Inject
     dev.lifeboat.postgres.PgBackupService postgres;
 
     @Override
     public Integer call() {
-        LifeboatConfig loaded = config.load();
-        DatabaseConfig db = loaded.databases().get(database);
-        if (db == null) {
-            throw new UserFacingException("no database named '" + database + "' in " + config.path()
-                    + "; configured: " + String.join(", ", loaded.databases().keySet()));
-        }
+        LifeboatConfig loaded = loadConfig();
+        DatabaseConfig db = databaseIn(loaded);
         Instant at = parseTime(timestamp);
         return switch (db.type()) {
             case "sqlite" -> restoreSqlite(loaded, db, at);
@@ -110,7 +89,7 @@ public class RestoreCommand implements Callable<Integer> {
         Path target = output != null ? output : Path.of(db.path().orElseThrow(
                 () -> new UserFacingException("databases." + database + ".path is not set; pass -o PATH")));
         var outcome = sqlite.restore(loaded, database, target, at, generation, maxIndex, ifDbNotExists, ifReplicaExists);
-        spec.commandLine().getOut().println(outcome);
+        out().println(outcome);
         return 0;
     }
 
@@ -121,11 +100,10 @@ public class RestoreCommand implements Callable<Integer> {
         if (backupId != null && at != null) {
             throw new UserFacingException("--backup and --at both choose a backup; give one of them");
         }
-        active.install(config.path(), loaded);
         try {
             var backup = postgres.select(database, backupId, at);
             var result = postgres.restore(database, backup, to, clean, noOwner, identities);
-            spec.commandLine().getOut().printf("restored backup %s of %s (taken %s) into %s%s: %d bytes in %.1fs, checksum verified%n",
+            out().printf("restored backup %s of %s (taken %s) into %s%s: %d bytes in %.1fs, checksum verified%n",
                     backup.id(), database, backup.startedAt(), result.target(), result.createdDatabase() ? " (created)" : "",
                     result.rawBytes(), result.took().toMillis() / 1000.0);
             return 0;
