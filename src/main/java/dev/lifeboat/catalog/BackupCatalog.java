@@ -127,6 +127,18 @@ public final class BackupCatalog {
         }
     }
 
+    /**
+     * True when exactly {@code m} is stored as a manifest: after {@link #publish} failed with an error whose request
+     * may still have reached the store, this tells whether the backup exists after all (its data must then stay).
+     */
+    public boolean isPublished(Manifest m) {
+        try (InputStream in = store.get(manifestKey(m.id()))) {
+            return java.util.Arrays.equals(in.readAllBytes(), ManifestCodec.encode(m));
+        } catch (IOException notThereOrUnreachable) {
+            return false;
+        }
+    }
+
     /** Opens the data object of a backup (stored bytes: compressed, maybe encrypted). */
     public InputStream openData(Manifest m) throws IOException {
         return store.get(m.dataKey());

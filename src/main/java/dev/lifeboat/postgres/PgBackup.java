@@ -132,6 +132,11 @@ public final class PgBackup {
         try {
             catalog.publish(manifest);
         } catch (IOException e) {
+            if (catalog.isPublished(manifest)) {
+                // The manifest write succeeded but its answer was lost: the backup exists, its data must stay.
+                LOG.warnf("backup %s of %s: manifest confirmed after an error (%s)", id, settings.database(), e.getMessage());
+                return manifest;
+            }
             try {
                 catalog.store().deleteAll(List.of(dataKey));
             } catch (IOException ignored) {

@@ -82,7 +82,8 @@ public final class FileStore implements ObjectStore {
             fsyncDirectory(target.getParent());
             return true;
         } catch (FileAlreadyExistsException e) {
-            return false;
+            // Same contract as S3Store: exactly this content already there counts as this call's own creation.
+            return java.util.Arrays.equals(Files.readAllBytes(target), content);
         } finally {
             Files.deleteIfExists(temp);
         }

@@ -50,7 +50,10 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Creates {@code key} with {@code content} only if no object exists there (S3 {@code If-None-Match: *}); returns
-     * false, changing nothing, when one already exists. Two concurrent callers: exactly one gets true.
+     * false, changing nothing, when one already exists. Two concurrent callers with different content: exactly one
+     * gets true. Finding exactly {@code content} already there counts as this call's own creation (an S3 request
+     * retried after its first attempt created the object but the response was lost must not report failure), so
+     * callers must make content unique to the writer (an id, a timestamp) when they use it as a lock.
      */
     boolean putIfAbsent(String key, byte[] content) throws IOException;
 

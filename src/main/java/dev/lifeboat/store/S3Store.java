@@ -153,11 +153,21 @@ public final class S3Store implements ObjectStore {
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+                // The SDK retries a request whose response was lost (a reset connection): the object found may be
+                // this very call's first attempt. Identical bytes mean it is ours; anything else is a competitor's.
+                return sameContent(key, content);
             }
             throw failure("conditional put of " + key, e);
         } catch (SdkException e) {
             throw failure("conditional put of " + key, e);
+        }
+    }
+
+    private boolean sameContent(String key, byte[] content) throws IOException {
+        try (InputStream existing = get(key)) {
+            return java.util.Arrays.equals(existing.readNBytes(content.length + 1), content);
+        } catch (NoSuchObjectException deletedMeanwhile) {
+            return false;
         }
     }
 

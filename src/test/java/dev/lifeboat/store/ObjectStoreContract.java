@@ -156,6 +156,14 @@ public abstract class ObjectStoreContract {
     }
 
     @Test
+    void putIfAbsentFindingItsOwnContentCountsAsCreated() throws IOException {
+        // What a retried request sees when its first attempt reached the store but the response was lost.
+        assertTrue(store().putIfAbsent(p + "manifest", "id-42".getBytes()));
+        assertTrue(store().putIfAbsent(p + "manifest", "id-42".getBytes()), "identical content is this writer's own earlier attempt");
+        assertFalse(store().putIfAbsent(p + "manifest", "id-43".getBytes()));
+    }
+
+    @Test
     void concurrentPutIfAbsentHasExactlyOneWinner() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
