@@ -49,6 +49,8 @@ public class ReplicationService implements StatusContributor {
     /** Databases the volume guard refused, with the reason shown in status. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
     private static final java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
+    /** How often a running replication re-checks its volume (a write probe: cheap, but not for every sync). */
+    static java.time.Duration GUARD_WHILE_RUNNING = java.time.Duration.ofSeconds(10);
     private final ScheduledExecutorService guardRetries = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread t = new Thread(task, "lifeboat-sqlite-guard");
         t.setDaemon(true);
@@ -89,12 +91,42 @@ public class ReplicationService implements StatusContributor {
                     return t;
                 });
                 threads.put(name, thread);
-                thread.scheduleAtFixedRate(r::sync, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
+                Path file = Path.of(db.path().orElseThrow());
+                long[] lastGuard = {System.nanoTime()};
+                thread.scheduleAtFixedRate(() -> {
+                    // The volume can vanish while we run (unmounted, remounted read-only): re-check it now and then,
+                    // and stop rather than recreate a shadow WAL on the machine's root filesystem.
+                    if (System.nanoTime() - lastGuard[0] >= GUARD_WHILE_RUNNING.toNanos()) {
+                        lastGuard[0] = System.nanoTime();
+                        try {
+                            VolumeGuard.of(config).requireMounted(file);
+                        } catch (UserFacingException refused) {
+                            halt(name, config, refused);
+                            return;
+                        }
+                    }
+                    r.sync();
+                }, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
             } catch (IOException e) {
                 LOG.errorf("cannot replicate sqlite database %s: %s", name, e.getMessage());
             }
         });
+    }
+
+    /** Stops replicating {@code name} because its volume failed the guard; starts again once the guard passes. */
+    private synchronized void halt(String name, LifeboatConfig config, UserFacingException refused) {
+        refusals.put(name, refused.getMessage());
+        LOG.errorf("sqlite %s: replication stopped: %s (retrying in %ds)", name, refused.getMessage(), GUARD_RETRY.toSeconds());
+        ScheduledExecutorService thread = threads.remove(name);
+        if (thread != null) {
+            thread.shutdown(); // called from that thread: no wait, the current sync is the last
+        }
+        Replicator r = replicators.remove(name);
+        if (r != null) {
+            r.close();
+        }
+        guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     static Replicator.Settings settings(DatabaseConfig db) {

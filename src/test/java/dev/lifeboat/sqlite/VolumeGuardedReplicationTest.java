@@ -63,6 +63,36 @@ class VolumeGuardedReplicationTest {
     }
 
     @Test
+    void replicationStopsWhenItsVolumeIsUnmountedWhileRunning() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting needs root");
+        Path volume = Files.createDirectories(dir.resolve("mnt"));
+        ExternalProcess.run(List.of("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", volume.toString()), Duration.ofSeconds(30));
+        Duration saved = ReplicationService.GUARD_WHILE_RUNNING;
+        ReplicationService.GUARD_WHILE_RUNNING = Duration.ofMillis(100);
+        ReplicationService service = new ReplicationService();
+        service.registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try {
+            ExternalProcess.run(List.of("sqlite3", volume.resolve("app.db").toString(), "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);"),
+                    Duration.ofSeconds(30));
+            service.start(config(volume, dir.resolve("replica")));
+            assertEquals(1, service.replicators().size(), "a mounted volume is replicated");
+
+            ExternalProcess.run(List.of("umount", "-l", volume.toString()), Duration.ofSeconds(30));
+            for (int i = 0; i < 100 && !service.replicators().isEmpty(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(service.replicators().isEmpty(), "replication stopped once the volume was gone");
+            Map<String, Object> entry = new HashMap<>();
+            service.describeDatabase("app", entry);
+            assertTrue(String.valueOf(entry.get("replication")).contains("not_mounted"), String.valueOf(entry));
+        } finally {
+            ReplicationService.GUARD_WHILE_RUNNING = saved;
+            service.stop();
+            ExternalProcess.run(List.of("sh", "-c", "umount " + volume + " 2>/dev/null; true"), Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void restoreRefusesAnUnmountedVolume() throws Exception {
         Path volume = Files.createDirectories(dir.resolve("data"));
         UserFacingException e = assertThrows(UserFacingException.class, () -> new SqliteRestoreService()
