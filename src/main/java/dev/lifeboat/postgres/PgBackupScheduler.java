@@ -115,6 +115,7 @@ public class PgBackupScheduler {
     synchronized void stop() {
         if (ticks != null) {
             ticks.shutdownNow();
+            ticks = null; // restartable: start() with another configuration schedules afresh
         }
     }
 }

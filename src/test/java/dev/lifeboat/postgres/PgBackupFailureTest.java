@@ -136,6 +136,7 @@ class PgBackupFailureTest {
         QuarkusMock.installMockForType(new GatedDestinations(active.get(), Long.MAX_VALUE), Destinations.class);
         var newest = catalog(active.get(), "big").latest().orElseThrow();
         int rlsFailures = service.state("rls").consecutiveFailures();
+        scheduler.stop(); // whatever an earlier test in this application started, schedule this configuration
         scheduler.start(active.get());
         // rls has no backup: due at once (and fails again); big's newest is recent: due one interval after it.
         for (int i = 0; i < 600 && (service.state("rls").consecutiveFailures() == rlsFailures || service.state("big").nextRunAt() == null); i++) {
