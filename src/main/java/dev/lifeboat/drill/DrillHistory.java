@@ -53,20 +53,12 @@ public final class DrillHistory {
     /** Stores {@code record}, then deletes the oldest records beyond {@code keep}. */
     public void append(DrillRecord record, int keep) throws IOException {
         byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(record);
-        if (!store.putIfAbsent(key(record.id()), json) && !sameContent(key(record.id()), json)) {
+        if (!store.putIfAbsent(key(record.id()), json)) {
             throw new IOException("a different drill record with id " + record.id() + " already exists in " + store.describe());
         }
         prune(keep);
     }
 
-    /** A retried PUT whose first attempt succeeded finds its own record: that is success, not a collision. */
-    private boolean sameContent(String key, byte[] json) throws IOException {
-        try (InputStream in = store.get(key)) {
-            return java.util.Arrays.equals(in.readAllBytes(), json);
-        } catch (NoSuchObjectException e) {
-            return false;
-        }
-    }
 
     /** The newest {@code limit} records, newest first (by recorded start time). Unreadable records are logged and skipped. */
     public List<DrillRecord> recent(int limit) throws IOException {

@@ -2,9 +2,8 @@ package dev.lifeboat.drill;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgTools;
-import dev.lifeboat.store.ObjectInfo;
 import dev.lifeboat.store.ObjectStore;
-import dev.lifeboat.store.Upload;
+import dev.lifeboat.testing.ForwardingStore;
 import dev.lifeboat.testing.TestConfigs;
 
 import java.io.FilterInputStream;
@@ -13,9 +12,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * A PostgreSQL drill in a process of its own that stops in the middle of downloading the backup — after its scratch
@@ -34,12 +30,11 @@ public final class DrillChild {
     }
 
     /** Delegates everything; reads of {@code data/} objects stop for good after 4 KiB. */
-    static final class PausingStore implements ObjectStore {
-        private final ObjectStore delegate;
+    static final class PausingStore extends ForwardingStore {
         private final Path marker;
 
         PausingStore(ObjectStore delegate, Path marker) {
-            this.delegate = delegate;
+            super(delegate);
             this.marker = marker;
         }
 
@@ -47,6 +42,11 @@ public final class DrillChild {
         public InputStream get(String key) throws IOException {
             InputStream in = delegate.get(key);
             return key.startsWith("data/") ? new Pausing(in) : in;
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
 
         private final class Pausing extends FilterInputStream {
@@ -72,56 +72,6 @@ public final class DrillChild {
                 count += Math.max(0, n);
                 return n;
             }
-        }
-
-        @Override
-        public String describe() {
-            return delegate.describe();
-        }
-
-        @Override
-        public Upload beginUpload(String key) throws IOException {
-            return delegate.beginUpload(key);
-        }
-
-        @Override
-        public boolean putIfAbsent(String key, byte[] content) throws IOException {
-            return delegate.putIfAbsent(key, content);
-        }
-
-        @Override
-        public InputStream getRange(String key, long offset, long length) throws IOException {
-            return delegate.getRange(key, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> stat(String key) throws IOException {
-            return delegate.stat(key);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void deleteAll(Collection<String> keys) throws IOException {
-            delegate.deleteAll(keys);
-        }
-
-        @Override
-        public int abortIncompleteUploads(String prefix, long olderThanMillis) throws IOException {
-            return delegate.abortIncompleteUploads(prefix, olderThanMillis);
-        }
-
-        @Override
-        public void checkReachable() throws IOException {
-            delegate.checkReachable();
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 }

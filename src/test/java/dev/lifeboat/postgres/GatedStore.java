@@ -2,15 +2,12 @@ package dev.lifeboat.postgres;
 
 import dev.lifeboat.store.ObjectInfo;
 import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.testing.ForwardingStore;
 import dev.lifeboat.store.Upload;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -19,15 +16,14 @@ import java.util.concurrent.TimeUnit;
  * deterministic "middle of an upload" at which tests stop S3Proxy or kill the agent. Bytes before the pause have
  * really gone to the store (a multipart upload with at least one part is open).
  */
-final class GatedStore implements ObjectStore {
-    private final ObjectStore inner;
+final class GatedStore extends ForwardingStore {
     private final long pauseAfter;
     private final Path pausedMarker;
     final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
 
     GatedStore(ObjectStore inner, long pauseAfter, Path pausedMarker) {
-        this.inner = inner;
+        super(inner);
         this.pauseAfter = pauseAfter;
         this.pausedMarker = pausedMarker;
     }
@@ -42,7 +38,7 @@ final class GatedStore implements ObjectStore {
 
     @Override
     public Upload beginUpload(String key) throws IOException {
-        Upload real = inner.beginUpload(key);
+        Upload real = delegate.beginUpload(key);
         return new Upload() {
             long written;
 
@@ -84,50 +80,5 @@ final class GatedStore implements ObjectStore {
                 real.close();
             }
         };
-    }
-
-    @Override
-    public String describe() {
-        return inner.describe();
-    }
-
-    @Override
-    public boolean putIfAbsent(String key, byte[] content) throws IOException {
-        return inner.putIfAbsent(key, content);
-    }
-
-    @Override
-    public InputStream get(String key) throws IOException {
-        return inner.get(key);
-    }
-
-    @Override
-    public InputStream getRange(String key, long offset, long length) throws IOException {
-        return inner.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> stat(String key) throws IOException {
-        return inner.stat(key);
-    }
-
-    @Override
-    public List<ObjectInfo> list(String prefix) throws IOException {
-        return inner.list(prefix);
-    }
-
-    @Override
-    public void deleteAll(Collection<String> keys) throws IOException {
-        inner.deleteAll(keys);
-    }
-
-    @Override
-    public int abortIncompleteUploads(String prefix, long olderThanMillis) throws IOException {
-        return inner.abortIncompleteUploads(prefix, olderThanMillis);
-    }
-
-    @Override
-    public void checkReachable() throws IOException {
-        inner.checkReachable();
     }
 }
