@@ -158,6 +158,7 @@ class PgBackupFailureTest {
             assertEquals(due.plus(java.time.Duration.ofHours(1)), service.state("big").nextRunAt());
         } finally {
             service.state("big").finished();
+            scheduler.stop(); // no scheduled run may overlap the next test's
         }
     }
 

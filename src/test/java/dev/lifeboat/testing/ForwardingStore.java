@@ -24,6 +24,11 @@ public abstract class ForwardingStore implements ObjectStore {
     }
 
     @Override
+    public String describe(String keyPrefix) {
+        return delegate.describe(keyPrefix);
+    }
+
+    @Override
     public Upload beginUpload(String key) throws IOException {
         return delegate.beginUpload(key);
     }
