@@ -5,6 +5,7 @@ import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.stream.BackupWriter;
 import dev.lifeboat.stream.Compression;
+import dev.lifeboat.stream.ZstdCli;
 import dev.lifeboat.stream.age.Age;
 import dev.lifeboat.stream.age.AgeRecipient;
 import dev.lifeboat.store.Upload;
@@ -12,11 +13,13 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One backup of one PostgreSQL database: {@code pg_dump -Fc -Z0} → compression → age → SHA-256 → multipart
@@ -93,11 +96,17 @@ public final class PgBackup {
         List<String> command = new ArrayList<>(List.of(pgDump.path().toString(), "--format=custom", "--compress=0",
                 "--no-password", "--dbname=" + settings.url().libpqUrlWithoutPassword()));
         command.addAll(settings.selectionArgs());
-        LOG.infof("backup %s of %s started with %s %s", id, settings.database(), pgDump.path(), pgDump.version());
+        // zstd compression by the zstd program when installed: pg_dump's output then never passes through the JVM.
+        Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
+        LOG.infof("backup %s of %s started with %s %s%s", id, settings.database(), pgDump.path(), pgDump.version(),
+                zstd.map(z -> " | " + z).orElse(""));
         BackupWriter writer;
-        try (ToolProcess dump = ToolProcess.start("pg_dump", command, settings.url(), settings.timeout());
+        long rawBytes;
+        try (ToolProcess dump = zstd.isPresent()
+                ? ToolProcess.startFiltered("pg_dump", command, ZstdCli.compressCommand(zstd.get()), settings.url(), settings.timeout())
+                : ToolProcess.start("pg_dump", command, settings.url(), settings.timeout());
              Upload upload = catalog.store().beginUpload(dataKey)) {
-            writer = BackupWriter.open(upload, settings.compression(), settings.recipients());
+            writer = BackupWriter.open(upload, zstd.isPresent() ? Compression.NONE : settings.compression(), settings.recipients());
             byte[] buffer = new byte[COPY_BUFFER];
             try (InputStream out = dump.stdout()) {
                 while (true) {
@@ -122,11 +131,12 @@ public final class PgBackup {
             }
             writer.close();
             dump.awaitSuccess();
+            rawBytes = zstd.isPresent() ? dumpedBytes(dump, writer) : writer.rawBytes();
             upload.complete();
         }
         Instant finished = clock.instant();
         Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), "postgres", dataKey, started, finished,
-                writer.rawBytes(), writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),
+                rawBytes, writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),
                 settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
                 serverVersion, pgDump.version(), Manifest.DUMP_FORMAT_CUSTOM, rows, Manifest.ROW_COUNTS_ESTIMATE);
         try {
@@ -144,9 +154,19 @@ public final class PgBackup {
             }
             throw new IOException("backup data written but its manifest could not be: " + e.getMessage(), e);
         }
-        LOG.infof("backup %s of %s done: %d bytes dumped, %d stored (%s%s) in %s", id, settings.database(), writer.rawBytes(),
+        LOG.infof("backup %s of %s done: %d bytes dumped, %d stored (%s%s) in %s", id, settings.database(), rawBytes,
                 writer.storedBytes(), settings.compression().configName(), settings.recipients().isEmpty() ? "" : ", age",
                 manifest.duration());
         return manifest;
+    }
+
+    /** pg_dump's byte count as the zstd program reported it; its compressed count must match what was received. */
+    private long dumpedBytes(ToolProcess dump, BackupWriter writer) {
+        return ZstdCli.inputBytes(dump.filterStderr(), writer.rawBytes()).orElseGet(() -> {
+            // Only the manifest's raw size (used to size drills' scratch space) is affected: keep the backup.
+            LOG.warnf("zstd's report gave no byte count matching the %d bytes received; the manifest records that as the "
+                    + "dump's size (a lower bound). zstd said: %s", writer.rawBytes(), dump.filterStderr());
+            return writer.rawBytes();
+        });
     }
 }

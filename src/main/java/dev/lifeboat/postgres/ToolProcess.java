@@ -11,26 +11,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running pg_dump or pg_restore: its data pipe for the caller, its stderr collected (the tail, bounded) to
- * become the failure reason with secrets redacted, and a watchdog that kills it at the deadline.
+ * become the failure reason with secrets redacted, and a watchdog that kills it at the deadline. A dump may have
+ * a filter (the zstd program) reading the tool's stdout through a kernel pipe; the caller then reads the filter's.
  */
 final class ToolProcess implements AutoCloseable {
     private static final int STDERR_KEPT = 8 * 1024;
 
     private final String name;
     private final Process process;
+    private final Process filter;
     private final PgUrl url;
     private final StringBuilder stderr = new StringBuilder();
+    private final StringBuilder filterStderr = new StringBuilder();
     private final Thread stderrReader;
+    private final Thread filterStderrReader;
     private final Thread watchdog;
     private volatile boolean timedOut;
     private final Duration timeout;
 
-    private ToolProcess(String name, Process process, PgUrl url, Duration timeout) {
+    private ToolProcess(String name, Process process, Process filter, PgUrl url, Duration timeout) {
         this.name = name;
         this.process = process;
+        this.filter = filter;
         this.url = url;
         this.timeout = timeout;
-        this.stderrReader = Thread.ofVirtual().name(name + "-stderr").start(this::collectStderr);
+        this.stderrReader = Thread.ofVirtual().name(name + "-stderr").start(() -> collectStderr(process, stderr));
+        this.filterStderrReader = filter == null ? null
+                : Thread.ofVirtual().name(name + "-filter-stderr").start(() -> collectStderr(filter, filterStderr));
         this.watchdog = Thread.ofVirtual().name(name + "-watchdog").start(() -> {
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -45,15 +52,26 @@ final class ToolProcess implements AutoCloseable {
 
     /** Starts {@code command}; the URL's password goes in the environment, never on the command line. */
     static ToolProcess start(String name, List<String> command, PgUrl url, Duration timeout) throws IOException {
+        return new ToolProcess(name, builder(name, command, url).start(), null, url, timeout);
+    }
+
+    /** Like {@link #start}, with the tool's stdout piped into {@code filterCommand}, whose stdout the caller reads. */
+    static ToolProcess startFiltered(String name, List<String> command, List<String> filterCommand, PgUrl url, Duration timeout)
+            throws IOException {
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(builder(name, command, url), new ProcessBuilder(filterCommand)));
+        return new ToolProcess(name, pipeline.get(0), pipeline.get(1), url, timeout);
+    }
+
+    private static ProcessBuilder builder(String name, List<String> command, PgUrl url) {
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.putAll(url.libpqEnvironment());
         env.put("PGAPPNAME", "lifeboat-" + name);
         env.put("LC_MESSAGES", "C");
-        return new ToolProcess(name, pb.start(), url, timeout);
+        return pb;
     }
 
-    private void collectStderr() {
+    private static void collectStderr(Process process, StringBuilder stderr) {
         try (InputStream err = process.getErrorStream()) {
             byte[] buffer = new byte[4096];
             int n;
@@ -70,8 +88,9 @@ final class ToolProcess implements AutoCloseable {
         }
     }
 
+    /** The tool's stdout, or its filter's when it has one. */
     InputStream stdout() {
-        return process.getInputStream();
+        return (filter != null ? filter : process).getInputStream();
     }
 
     OutputStream stdin() {
@@ -88,16 +107,25 @@ final class ToolProcess implements AutoCloseable {
      */
     void awaitSuccess() throws IOException {
         int code;
+        int filterCode = 0;
         try {
             code = process.waitFor();
             stderrReader.join(Duration.ofSeconds(5));
+            if (filter != null) {
+                filterCode = filter.waitFor();
+                filterStderrReader.join(Duration.ofSeconds(5));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            close();
             throw new IOException(name + " interrupted");
         }
         if (timedOut) {
             throw new IOException(name + " killed after the timeout of " + timeout + reason());
+        }
+        if (filterCode != 0) {
+            // Checked first: a filter that died makes the tool fail on a broken pipe, which says nothing.
+            throw new IOException(filter.info().command().orElse("filter") + " exited with code " + filterCode + ": " + filterStderr());
         }
         if (code != 0) {
             throw new IOException(name + " exited with code " + code + reason());
@@ -116,14 +144,28 @@ final class ToolProcess implements AutoCloseable {
         return text.isEmpty() ? "" : ": " + url.redact(text);
     }
 
-    /** Kills the process if it still runs (on every failure path: a blocked pg_dump must not linger). */
+    /** The tail of what the filter printed on stderr; empty without a filter. */
+    String filterStderr() {
+        synchronized (filterStderr) {
+            return filterStderr.toString().strip();
+        }
+    }
+
+    /** Kills the processes still running (on every failure path: a blocked pg_dump must not linger). */
     @Override
     public void close() {
         watchdog.interrupt();
-        if (process.isAlive()) {
-            process.destroyForcibly();
+        kill(process);
+        if (filter != null) {
+            kill(filter);
+        }
+    }
+
+    private static void kill(Process p) {
+        if (p.isAlive()) {
+            p.destroyForcibly();
             try {
-                process.waitFor(10, TimeUnit.SECONDS);
+                p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -13,6 +13,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -82,6 +83,9 @@ public final class S3Store implements ObjectStore {
                 .region(Region.of(d.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(d.pathStyle())
+                // Over plain HTTP the SDK signs payloads; one signature per part costs ~30% less CPU than aws-chunked
+                // signing every 128 KiB (bench/pg-backup.sh), and is the form every S3-compatible store accepts.
+                .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build())
                 // Our own SHA-256 covers integrity end to end; trailing CRC checksums break several S3-compatible stores.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
