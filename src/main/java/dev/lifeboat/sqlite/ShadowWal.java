@@ -93,17 +93,21 @@ final class ShadowWal {
         SqliteFiles.fsyncDir(f.getParent());
     }
 
-    /** Appends whole committed transactions at {@code offset} (the file's current valid end). */
-    void append(String generation, int index, long offset, byte[] bytes, int len, boolean durable) throws IOException {
+    /** Appends whole committed transactions at {@code offset} (the file's current valid end); see {@link #force}. */
+    void append(String generation, int index, long offset, byte[] bytes, int len) throws IOException {
         try (FileChannel ch = FileChannel.open(file(generation, index), StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes, 0, len);
             long pos = offset;
             while (buf.hasRemaining()) {
                 pos += ch.write(buf, pos);
             }
-            if (durable) {
-                ch.force(false);
-            }
+        }
+    }
+
+    /** Makes what was appended to index {@code index}'s file durable. */
+    void force(String generation, int index) throws IOException {
+        try (FileChannel ch = FileChannel.open(file(generation, index), StandardOpenOption.WRITE)) {
+            ch.force(false);
         }
     }
 

@@ -142,4 +142,32 @@ class ReplicatorTest {
             assertTrue(Files.exists(out));
         }
     }
+
+    @Test
+    void truncatingAQuietWalContinuesTheGeneration() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        // No PASSIVE checkpoints; TRUNCATE once the WAL passes 256 KiB and nobody wrote to it for a sync interval.
+        var settings = new Replicator.Settings(Duration.ofHours(1), Duration.ofHours(1), 1_000_000, 256 << 10);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, settings)) {
+            app.insert(0, 200, 3000);
+            r.sync(); // copies: not quiet
+            assertTrue(Files.size(SqliteFiles.wal(db)) > 256 << 10);
+            r.sync(); // quiet: truncates
+            assertEquals(0, Files.size(SqliteFiles.wal(db)), "the quiet WAL should have been truncated");
+            app.insert(200, 260, 3000);
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertEquals(1, r.stats().generations.get(), "nothing was committed during the TRUNCATE: same generation");
+            assertEquals(1, r.stats().index, "the truncated WAL's next life is the next index");
+            String expected = app.fingerprint();
+            Path mine = dir.resolve("lifeboat.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
+            assertEquals(expected, TestDb.fingerprint(mine));
+            Path theirs = dir.resolve("litestream.db");
+            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
+            assertEquals(expected, TestDb.fingerprint(theirs));
+        }
+    }
 }
