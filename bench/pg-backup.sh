@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark of `lifeboat backup` on a PostgreSQL database of SIZE_GB (default 1), in one run against one S3Proxy:
 #   1. baseline   pg_dump -Fc -Z0 | zstd -3 > /dev/null                       (the speed limit of a zstd dump)
-#   2. lifeboat   lifeboat backup DB   (pg_dump -Fc -Z0 -> pure-Java zstd -> SHA-256 -> multipart upload, + JVM start)
+#   2. lifeboat   bin/lifeboat backup DB   (pg_dump -Fc -Z0 | zstd -> SHA-256 -> multipart upload, + JVM start)
 #   3. seed       pg_dump | gzip > file && aws s3 cp file s3://...            (the by-hand way Lifeboat replaces)
 # Prints wall time, peak RSS and ratios. Targets: lifeboat <= 1.10x the baseline's time, >= 3x faster than the seed,
 # and the same peak RSS at 1 GB and 4 GB (run with 1, then 4). Not a test: nothing is asserted.
 # Needs: postgresql-15 (server + client), zstd, GNU time, the AWS CLI (`aws`), a built tree (./mvnw package).
-# Usage: bench/pg-backup.sh [SIZE_GB]
+# Each is run REPEAT times (default 2) and the fastest kept: on a shared machine the slowest runs measure the neighbours.
+# Usage: [REPEAT=N] bench/pg-backup.sh [SIZE_GB]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -84,21 +85,31 @@ export AWS_ACCESS_KEY_ID=bench-access AWS_SECRET_ACCESS_KEY=bench-secret-key-012
 printf '[default]\ns3 =\n  addressing_style = path\n' > "$WORK/aws.config"
 export AWS_CONFIG_FILE="$WORK/aws.config"
 
-measure() { # name command... -> prints "name seconds peak-rss-MiB"
+REPEAT=${REPEAT:-2}
+measure() { # name command... -> runs it REPEAT times, keeps the fastest: "name seconds peak-rss-MiB"
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time.$name" "$@" > "$WORK/out.$name" 2>&1 || { cat "$WORK/out.$name" >&2; exit 1; }
-  read -r secs kb < "$WORK/time.$name"
-  printf '%-9s %8.1f s   peak RSS %6.0f MiB\n' "$name" "$secs" "$((kb / 1024))"
-  echo "$secs" > "$WORK/secs.$name"
+  local best="" kb secs
+  for _ in $(seq "$REPEAT"); do
+    /usr/bin/time -f "%e %M" -o "$WORK/time.$name" "$@" > "$WORK/out.$name" 2>&1 || { cat "$WORK/out.$name" >&2; exit 1; }
+    read -r secs kb < "$WORK/time.$name"
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $secs < $best else 1)"; then
+      best=$secs; cp "$WORK/out.$name" "$WORK/best.$name"
+    fi
+    echo "$kb" >> "$WORK/rss.$name"
+  done
+  printf '%-9s %8.1f s   peak RSS %6.0f MiB   (fastest of %s)\n' "$name" "$best" "$(( $(sort -n "$WORK/rss.$name" | tail -1) / 1024 ))" "$REPEAT"
+  echo "$best" > "$WORK/secs.$name"
 }
 echo "bench: dump size $(pg_dump -Fc -Z0 "$URL" | wc -c | numfmt --to=iec) (pg_dump -Fc -Z0; this run also warms the cache)"
+# bin/lifeboat is the README's launcher (JVM mode): its first run after a build trains the JDK's AOT cache; do that now.
+bin/lifeboat --version > /dev/null
 measure baseline bash -c "pg_dump -Fc -Z0 '$URL' | zstd -3 -q -T1 > /dev/null"
-measure lifeboat java -XX:+UseSerialGC -Xmx128m -jar target/quarkus-app/quarkus-run.jar backup --config "$WORK/lifeboat.yml" bench
-grep '^backup' "$WORK/out.lifeboat" || true
+measure lifeboat bin/lifeboat backup --config "$WORK/lifeboat.yml" bench
+grep '^backup' "$WORK/best.lifeboat" | sed 's/, sha256 [0-9a-f]*//' || true
 measure seed bash -c "pg_dump '$URL' | gzip > '$WORK/backup.sql.gz' && aws s3 cp --quiet '$WORK/backup.sql.gz' s3://bench/seed/backup.sql.gz --endpoint-url http://127.0.0.1:$S3PORT"
 b=$(cat "$WORK/secs.baseline"); l=$(cat "$WORK/secs.lifeboat"); s=$(cat "$WORK/secs.seed")
 # The backup's own duration (its manifest: pg_dump start to upload complete), as a scheduled run in the agent pays it.
-a=$(sed -n 's/^backup .* in \([0-9.]*\)s$/\1/p' "$WORK/out.lifeboat")
+a=$(sed -n 's/^backup .* in \([0-9.]*\)s$/\1/p' "$WORK/best.lifeboat")
 python3 - "$b" "$l" "$s" "$a" <<'PY'
 import sys
 b, l, s, a = map(float, sys.argv[1:])

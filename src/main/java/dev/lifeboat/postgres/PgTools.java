@@ -64,13 +64,18 @@ public final class PgTools {
         return new PgTools(List.copyOf(dirs));
     }
 
-    /** Every distinct installed version of {@code program} (by major; the first found of each major wins). */
+    /**
+     * Every distinct installed version of {@code program} (by major; the first found of each major wins). Each
+     * file is asked its version once, however many links lead to it; Debian's pg_wrapper is skipped, as the
+     * versioned binaries it dispatches to are candidates themselves (and start without its Perl).
+     */
     public List<Tool> installed(String program) {
         List<Tool> out = new ArrayList<>();
         Set<Integer> majors = new java.util.HashSet<>();
+        Set<Path> seen = new java.util.HashSet<>();
         for (Path dir : directories) {
             Path candidate = dir.resolve(program);
-            if (Files.isExecutable(candidate)) {
+            if (Files.isExecutable(candidate) && seen.add(realPath(candidate)) && !isDebianWrapper(candidate)) {
                 version(candidate).filter(t -> majors.add(t.major())).ifPresent(out::add);
             }
         }
@@ -98,6 +103,18 @@ public final class PgTools {
                 + serverVersion + ": " + program + " " + newest.major() + " cannot handle a PostgreSQL " + serverMajor
                 + " server. Install the PostgreSQL " + serverMajor + " client (Debian: apt-get install postgresql-client-" + serverMajor
                 + " from the PostgreSQL apt repository) or point " + BIN_ENV + " at a directory holding pg_dump " + serverMajor + " or newer");
+    }
+
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            return p.toAbsolutePath().normalize();
+        }
+    }
+
+    private static boolean isDebianWrapper(Path p) {
+        return realPath(p).getFileName().toString().equals("pg_wrapper");
     }
 
     /** Runs {@code program --version}. */
