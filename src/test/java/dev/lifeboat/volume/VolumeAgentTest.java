@@ -134,7 +134,7 @@ class VolumeAgentTest {
     @Test
     void mountRemovedWhileRunningIsENOENTAndTheGuardRefuses() throws IOException {
         VolumeReport r = detectedWithinTwoChecks("gone", Condition.Kind.PATH_MISSING, () -> mounts.umount(goneMount));
-        assertTrue(r.failing().get(0).reason().contains("ENOENT"), r.failing().toString());
+        assertTrue(Reasons.of(r, Condition.Kind.PATH_MISSING).contains("ENOENT"), r.failing().toString());
         UserFacingException refused = assertThrows(UserFacingException.class, () -> guard.requireMounted(gone.resolve("app.db")));
         assertTrue(refused.getMessage().contains("fly.toml [mounts]"), refused.getMessage());
         given().get("/api/v1/status").then().statusCode(200)
@@ -158,7 +158,7 @@ class VolumeAgentTest {
                 out.write(new byte[10 << 20]);
             }
         });
-        assertTrue(r.failing().get(0).reason().contains("below min-free 50%"), r.failing().toString());
+        assertTrue(Reasons.of(r, Condition.Kind.LOW_SPACE).contains("below min-free 50%"), r.failing().toString());
         given().get("/api/v1/status").then().body("volumes.full.failing.condition", hasItem("low_space"));
         given().get("/q/metrics").then().body(containsString("lifeboat_volume_free_bytes{volume=\"full\"}"));
     }
