@@ -5,16 +5,19 @@ import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.stream.Compression;
 import dev.lifeboat.stream.RestoreReader;
+import dev.lifeboat.stream.ZstdCli;
 import dev.lifeboat.stream.age.AgeIdentity;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Restores a PostgreSQL backup into a target database: download → SHA-256 → age decryption → decompression →
@@ -112,9 +115,14 @@ public final class PgRestorer {
         if (options.noOwner()) {
             command.add("--no-owner");
         }
-        try (ToolProcess restore = ToolProcess.start("pg_restore", command, options.target(), options.timeout());
+        // zstd decompression by the zstd program when installed, piped straight into pg_restore (as backups do).
+        Compression compression = Compression.named(backup.compression());
+        Optional<Path> zstd = compression == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
+        try (ToolProcess restore = zstd.isPresent()
+                ? ToolProcess.startBehindFilter("pg_restore", ZstdCli.decompressCommand(zstd.get()), command, options.target(), options.timeout())
+                : ToolProcess.start("pg_restore", command, options.target(), options.timeout());
              InputStream data = catalog.openData(backup);
-             RestoreReader reader = RestoreReader.open(data, Compression.named(backup.compression()), backup.encrypted(), options.identities())) {
+             RestoreReader reader = RestoreReader.open(data, zstd.isPresent() ? Compression.NONE : compression, backup.encrypted(), options.identities())) {
             OutputStream stdin = restore.stdin();
             byte[] held = new byte[COPY_BUFFER];
             byte[] next = new byte[COPY_BUFFER];
@@ -144,12 +152,26 @@ public final class PgRestorer {
                 }
                 // pg_restore quit reading: its exit status and stderr below say why.
             }
-            restore.awaitSuccess();
+            try {
+                restore.awaitSuccess();
+            } catch (IOException toolFailed) {
+                if (!verified) {
+                    // A damaged object makes zstd or pg_restore fail before the end: the checksum is the cause to name.
+                    try {
+                        reader.verify(backup.sha256(), backup.storedBytes());
+                    } catch (IOException damaged) {
+                        damaged.addSuppressed(toolFailed);
+                        throw damaged;
+                    }
+                }
+                throw toolFailed;
+            }
             if (!verified) {
                 // pg_restore finished without the whole archive (not expected): still tell if the object was damaged.
                 reader.verify(backup.sha256(), backup.storedBytes());
             }
-            return raw;
+            // Behind zstd the JVM saw compressed bytes only; the checksum-verified archive is the manifest's dump.
+            return zstd.isPresent() ? backup.rawBytes() : raw;
         }
     }
 

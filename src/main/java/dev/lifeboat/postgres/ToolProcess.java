@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running pg_dump or pg_restore: its data pipe for the caller, its stderr collected (the tail, bounded) to
- * become the failure reason with secrets redacted, and a watchdog that kills it at the deadline. A dump may have
- * a filter (the zstd program) reading the tool's stdout through a kernel pipe; the caller then reads the filter's.
+ * become the failure reason with secrets redacted, and a watchdog that kills it at the deadline. It may be joined
+ * to a filter (the zstd program) by a kernel pipe: after pg_dump (the caller reads the filter's stdout) or before
+ * pg_restore (the caller writes the filter's stdin), so that raw dump bytes never pass through the JVM.
  */
 final class ToolProcess implements AutoCloseable {
     private static final int STDERR_KEPT = 8 * 1024;
@@ -20,6 +21,7 @@ final class ToolProcess implements AutoCloseable {
     private final String name;
     private final Process process;
     private final Process filter;
+    private final boolean filterFirst;
     private final PgUrl url;
     private final StringBuilder stderr = new StringBuilder();
     private final StringBuilder filterStderr = new StringBuilder();
@@ -29,10 +31,11 @@ final class ToolProcess implements AutoCloseable {
     private volatile boolean timedOut;
     private final Duration timeout;
 
-    private ToolProcess(String name, Process process, Process filter, PgUrl url, Duration timeout) {
+    private ToolProcess(String name, Process process, Process filter, boolean filterFirst, PgUrl url, Duration timeout) {
         this.name = name;
         this.process = process;
         this.filter = filter;
+        this.filterFirst = filterFirst;
         this.url = url;
         this.timeout = timeout;
         this.stderrReader = Thread.ofVirtual().name(name + "-stderr").start(() -> collectStderr(process, stderr));
@@ -52,14 +55,21 @@ final class ToolProcess implements AutoCloseable {
 
     /** Starts {@code command}; the URL's password goes in the environment, never on the command line. */
     static ToolProcess start(String name, List<String> command, PgUrl url, Duration timeout) throws IOException {
-        return new ToolProcess(name, builder(name, command, url).start(), null, url, timeout);
+        return new ToolProcess(name, builder(name, command, url).start(), null, false, url, timeout);
     }
 
     /** Like {@link #start}, with the tool's stdout piped into {@code filterCommand}, whose stdout the caller reads. */
     static ToolProcess startFiltered(String name, List<String> command, List<String> filterCommand, PgUrl url, Duration timeout)
             throws IOException {
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(builder(name, command, url), new ProcessBuilder(filterCommand)));
-        return new ToolProcess(name, pipeline.get(0), pipeline.get(1), url, timeout);
+        return new ToolProcess(name, pipeline.get(0), pipeline.get(1), false, url, timeout);
+    }
+
+    /** Like {@link #start}, with {@code filterCommand}'s stdout piped into the tool; the caller writes the filter's stdin. */
+    static ToolProcess startBehindFilter(String name, List<String> filterCommand, List<String> command, PgUrl url, Duration timeout)
+            throws IOException {
+        List<Process> pipeline = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(filterCommand), builder(name, command, url)));
+        return new ToolProcess(name, pipeline.get(1), pipeline.get(0), true, url, timeout);
     }
 
     private static ProcessBuilder builder(String name, List<String> command, PgUrl url) {
@@ -88,13 +98,14 @@ final class ToolProcess implements AutoCloseable {
         }
     }
 
-    /** The tool's stdout, or its filter's when it has one. */
+    /** Where the pipeline's output comes out: the tool's stdout, or the filter's after it. */
     InputStream stdout() {
-        return (filter != null ? filter : process).getInputStream();
+        return (filter != null && !filterFirst ? filter : process).getInputStream();
     }
 
+    /** Where the pipeline's input goes in: the tool's stdin, or the filter's before it. */
     OutputStream stdin() {
-        return process.getOutputStream();
+        return (filterFirst ? filter : process).getOutputStream();
     }
 
     long pid() {
@@ -123,12 +134,13 @@ final class ToolProcess implements AutoCloseable {
         if (timedOut) {
             throw new IOException(name + " killed after the timeout of " + timeout + reason());
         }
-        if (filterCode != 0) {
-            // Checked first: a filter that died makes the tool fail on a broken pipe, which says nothing.
-            throw new IOException(filter.info().command().orElse("filter") + " exited with code " + filterCode + ": " + filterStderr());
-        }
-        if (code != 0) {
-            throw new IOException(name + " exited with code " + code + reason());
+        IOException toolFailed = code == 0 ? null : new IOException(name + " exited with code " + code + reason());
+        IOException filterFailed = filterCode == 0 ? null
+                : new IOException(filter.info().command().orElse("filter") + " exited with code " + filterCode + ": " + filterStderr());
+        // The downstream process's failure is the cause: the upstream one then only met a broken pipe.
+        IOException cause = filterFirst ? (toolFailed != null ? toolFailed : filterFailed) : (filterFailed != null ? filterFailed : toolFailed);
+        if (cause != null) {
+            throw cause;
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * The {@code zstd} program, used as the compression stage of pg_dump backups when it is installed (it is in the
  * Docker image): pg_dump's output goes through a kernel pipe straight into it, so raw bytes never pass through the
- * JVM. Against aircompressor's pure-Java encoder this saves more than a CPU-second per GB dumped and stores about
+ * JVM; restores likewise pipe {@code zstd -d} into pg_restore. Against aircompressor's pure-Java encoder this saves more than a CPU-second per GB dumped and stores about
  * 40% fewer bytes (bench/pg-backup.sh, bench/stream-stages.sh). The format is the same either way (zstd frames
  * with a content checksum), so restores never care which wrote it.
  *
@@ -51,6 +51,11 @@ public final class ZstdCli {
     /** Compresses stdin to stdout at level 3 (the CLI's default, what the pure-Java encoder approximates). */
     public static List<String> compressCommand(Path zstd) {
         return List.of(zstd.toString(), "-3", "-vv", "-c");
+    }
+
+    /** Decompresses stdin to stdout. */
+    public static List<String> decompressCommand(Path zstd) {
+        return List.of(zstd.toString(), "-d", "-q", "-c");
     }
 
     /**

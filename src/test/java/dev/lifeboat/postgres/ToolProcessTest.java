@@ -35,6 +35,23 @@ class ToolProcessTest {
     }
 
     @Test
+    void behindAFilterTheToolsFailureIsTheReasonGiven() throws Exception {
+        // As zstd -d | pg_restore: the tool quits, the filter then dies on a broken pipe; the tool is the cause.
+        try (ToolProcess p = ToolProcess.startBehindFilter("pg_restore", List.of("cat"),
+                List.of("sh", "-c", "head -c 10 > /dev/null; echo 'pg_restore: error: bad archive' >&2; exit 1"), URL, Duration.ofMinutes(1))) {
+            try (var in = p.stdin()) {
+                for (int i = 0; i < 2000; i++) {
+                    in.write(new byte[64 * 1024]);
+                }
+            } catch (IOException brokenPipe) {
+                // expected once the tool is gone
+            }
+            IOException e = assertThrows(IOException.class, p::awaitSuccess);
+            assertTrue(e.getMessage().startsWith("pg_restore exited with code 1: pg_restore: error: bad archive"), e.getMessage());
+        }
+    }
+
+    @Test
     void theTimeoutKillsTheToolAndSaysSo() throws Exception {
         try (ToolProcess p = ToolProcess.startFiltered("pg_dump", List.of("sleep", "60"), List.of("cat"), URL, Duration.ofMillis(300))) {
             assertEquals(0, p.stdout().readAllBytes().length, "the filter ends when the killed tool's pipe closes");
