@@ -61,6 +61,8 @@ public final class Replicator implements AutoCloseable {
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
     /** Size of the read buffer (frames are read and verified this many bytes at a time). */
     private static final int BATCH_BYTES = 1 << 20;
+    /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
+    private static final Duration RESTART_WAIT = Duration.ofMillis(20);
     /**
      * Largest WAL segment uploaded as one object: a burst of writes becomes several segments, so an upload's buffer
      * (the store buffers up to a part before sending) stays small whatever the app writes in one sync interval.
@@ -116,8 +118,6 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaCodec codec;
     /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
     private byte[] batch = new byte[BATCH_BYTES];
-    /** Shadow files appended to since they were last fsynced (see {@link #flushShadow}). */
-    private final java.util.Set<Integer> unsynced = new java.util.TreeSet<>();
     /** Whether the current sync copied any frame (a quiet WAL may be truncated without racing the app). */
     private boolean copiedThisSync;
     /** The WAL's modification time seen by the previous sync's checkpoint decision. */
@@ -311,7 +311,6 @@ public final class Replicator implements AutoCloseable {
         } finally {
             unlockWriters();
         }
-        flushShadow();
     }
 
     /** Tries to continue generation {@code g}; returns null on success or why it cannot be continued. */
@@ -547,6 +546,7 @@ public final class Replicator implements AutoCloseable {
         }
         if (header == null || (complete && copied == completeAt && now != null && now.salt1() == header.salt1() + 1)) {
             nextLife(now);
+            repin();
             copyFrames();
             return;
         }
@@ -566,7 +566,6 @@ public final class Replicator implements AutoCloseable {
         } finally {
             unlockWriters();
         }
-        flushShadow();
     }
 
     // ---------------------------------------------------------------- copying frames
@@ -593,8 +592,11 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * Copies the committed frames that follow {@code copied} in the current life into the shadow file (not fsynced:
-     * see {@link #flushShadow}). Frames are verified and appended a buffer at a time; a transaction larger than the
+     * Copies the committed frames that follow {@code copied} in the current life into the shadow file. Appends are
+     * not fsynced: shadow files live for about one sync interval and an fsync would write every WAL byte to the disk
+     * a second time, competing with the app's own syncs. After a power loss the shadow is cut at its last verified
+     * commit when it is loaded, and a shadow that no longer meets the WAL or the replica starts a new generation
+     * (the app's own last commits may be gone too: synchronous=NORMAL does not sync them). Frames are verified and appended a buffer at a time; a transaction larger than the
      * buffer is verified across reads and then copied from the WAL again, so memory does not grow with it.
      */
     private void copyFrames() throws IOException {
@@ -668,28 +670,12 @@ public final class Replicator implements AutoCloseable {
 
     private void appendCopied(byte[] bytes, int len) throws IOException {
         shadow.append(generation, index, copied, bytes, len);
-        unsynced.add(index);
         copied += len;
         copiedThisSync = true;
         changedSinceSnapshot = true;
         if (stats.unshippedSince == null) {
             stats.unshippedSince = Instant.now();
         }
-    }
-
-    /**
-     * Makes the shadow files written since the last call durable. Called before Lifeboat lets SQLite restart the WAL
-     * and after each step that held the app's writers, never while holding them: an fsync there would stall the app
-     * for the disk. Appends in between are not fsynced; after a power loss the shadow is cut at its last verified
-     * commit when it is loaded, and a shadow that no longer meets the WAL or the replica starts a new generation.
-     */
-    private void flushShadow() throws IOException {
-        for (int i : unsynced) {
-            if (generation != null && shadow.size(generation, i) >= 0) {
-                shadow.force(generation, i);
-            }
-        }
-        unsynced.clear();
     }
 
     /** The shared read buffer, holding at least one frame of {@code frameSize}. */
@@ -875,53 +861,75 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * PASSIVE without holding the app's writers: the checkpoint may let the app restart the WAL right after it, so
-     * the writers are held only afterwards, long enough to copy what is left of the old life (still intact past the
-     * few frames the new life has written, which {@link #tailIntact} proves) and to take the read transaction back.
+     * PASSIVE with the app's writers held out, so that the WAL can restart: the bulk of the new frames is copied
+     * before, the few committed meanwhile under the hold; then with nothing new to wait for, the checkpoint copies
+     * every frame into the database, and the read transaction begun right after sees a fully checkpointed WAL. Such a
+     * read lets the app restart the WAL once (its next life starting after everything Lifeboat copied) but keeps it
+     * from checkpointing that next life. The hold lasts one checkpoint, as long as the app's own checkpoints take;
+     * without it, a busy app never finds the WAL fully checkpointed and never restarts it, and the WAL grows without
+     * bound. When the app holds its write lock for longer than {@link #LOCK_TIMEOUT}, the checkpoint waits for the
+     * next sync.
      */
     private void checkpointPassive() throws IOException, SQLException {
         copyFrames();
-        flushShadow();
-        endRead();
-        try {
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-                rs.next();
-            }
-        } finally {
-            // Read again at once, before waiting for the writers: the app may restart the WAL once after this
-            // checkpoint, but cannot checkpoint its new life (and restart it a second time) under our read.
-            beginRead();
-            reanchor("the WAL was restarted twice during a checkpoint");
-        }
-    }
-
-    /**
-     * After a checkpoint: continue the current life, or the next one, or a new generation. Called in a read
-     * transaction begun after the checkpoint, which the anchor (with writers held out) replaces.
-     */
-    private void reanchor(String reasonIfLost) throws IOException, SQLException {
+        // First without holding anyone (on the idle locker connection: ours is reading): this one syncs the WAL's bulk
+        // to disk and checkpoints it up to our read, so that the one under the hold has only the last moment's left.
+        checkpointedFully(locker);
         try {
             lockWriters();
         } catch (SQLException busy) {
-            return; // not proven complete: a later WAL change is analysed instead of trusted
+            LOG.debugf("sqlite %s: checkpoint postponed, the app held its write lock: %s", name, busy.getMessage());
+            return;
         }
         try {
-            Wal.Header now = readWalHeader();
-            if (now != null && now.sameAs(header)) {
-                copyFrames();
-            } else if (tailIntact(now)) {
-                nextLife(now);
-            } else {
-                startGeneration(reasonIfLost);
-            }
+            copyFrames();
             endRead();
+            for (int attempt = 0; attempt < 3 && !checkpointedFully(reader); attempt++) {
+                // The app's own checkpoint, started after its last commit, holds the checkpoint lock: it is finishing
+                // the same work.
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            }
             anchorRead();
         } finally {
             unlockWriters();
         }
-        flushShadow();
-        if (needSnapshot) {
-            snapshot();
+        awaitRestart();
+    }
+
+    /**
+     * Waits briefly for the app's next transaction to restart the fully checkpointed WAL, then follows it (which
+     * moves our read onto the new life). An app that does not write meanwhile is followed at the next sync.
+     */
+    private void awaitRestart() throws IOException, SQLException {
+        long deadline = System.nanoTime() + RESTART_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Wal.Header now = readWalHeader();
+            if (now != null && !now.sameAs(header)) {
+                follow();
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /**
+     * Moves the read transaction off a fully checkpointed WAL once the app has restarted it. Such a read keeps the app
+     * from checkpointing, yet every commit past the autocheckpoint threshold still makes SQLite prepare a checkpoint
+     * of the whole new life before finding it cannot run: work that grows with the WAL, on the app's thread. A read
+     * of the new life stops its checkpoints at our read mark instead, where there is nothing left to prepare. The
+     * new read is not anchored: a restart in the moment between the two reads shows as a WAL that is not the
+     * current life at the next sync, and is analysed with the writers held out.
+     */
+    private void repin() throws SQLException {
+        endRead();
+        beginRead();
+    }
+
+    /** Runs one PASSIVE checkpoint on {@code c} (outside a transaction); true when it copied every frame of the WAL into the database. */
+    private static boolean checkpointedFully(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            rs.next();
+            return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
         }
     }
 
@@ -941,7 +949,6 @@ public final class Replicator implements AutoCloseable {
         } finally {
             unlockWriters();
         }
-        flushShadow();
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
             rs.next();
         }
@@ -960,7 +967,6 @@ public final class Replicator implements AutoCloseable {
         } finally {
             unlockWriters();
         }
-        flushShadow();
         if (needSnapshot) {
             snapshot();
         }

@@ -93,7 +93,7 @@ final class ShadowWal {
         SqliteFiles.fsyncDir(f.getParent());
     }
 
-    /** Appends whole committed transactions at {@code offset} (the file's current valid end); see {@link #force}. */
+    /** Appends whole committed transactions at {@code offset} (the file's current valid end), without fsync. */
     void append(String generation, int index, long offset, byte[] bytes, int len) throws IOException {
         try (FileChannel ch = FileChannel.open(file(generation, index), StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes, 0, len);
@@ -101,13 +101,6 @@ final class ShadowWal {
             while (buf.hasRemaining()) {
                 pos += ch.write(buf, pos);
             }
-        }
-    }
-
-    /** Makes what was appended to index {@code index}'s file durable. */
-    void force(String generation, int index) throws IOException {
-        try (FileChannel ch = FileChannel.open(file(generation, index), StandardOpenOption.WRITE)) {
-            ch.force(false);
         }
     }
 

@@ -170,4 +170,45 @@ class ReplicatorTest {
             assertEquals(expected, TestDb.fingerprint(theirs));
         }
     }
+
+    @Test
+    void aWriterThatNeverPausesStillGetsItsWalRestartedInTheSameGeneration() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 10, 100);
+            r.sync();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                try (TestDb w = new TestDb(db)) {
+                    w.exec("PRAGMA synchronous=NORMAL");
+                    for (int i = 10; !stop.get(); i++) {
+                        w.insert(i, i + 1, 300); // back to back single-row commits
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            // Each sync finds far more than SMALL's checkpoint threshold: every one checkpoints and must see a restart.
+            while (r.stats().index < 3 && r.stats().syncs.get() < 200) {
+                Thread.sleep(100);
+                r.sync();
+            }
+            stop.set(true);
+            writer.join();
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(r.stats().index >= 3, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
+            assertEquals(1, r.stats().generations.get(), "restarts after Lifeboat's checkpoints continue the generation");
+            String expected = app.fingerprint();
+            Path mine = dir.resolve("lifeboat.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
+            assertEquals(expected, TestDb.fingerprint(mine));
+            Path theirs = dir.resolve("litestream.db");
+            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
+            assertEquals(expected, TestDb.fingerprint(theirs));
+        }
+    }
 }
