@@ -40,16 +40,11 @@ public final class PgBackup {
     private static final int COPY_BUFFER = 256 * 1024;
 
     /** What to dump and how to store it. */
-    public record Settings(String database, PgUrl url, List<String> selectionArgs, Compression compression,
+    public record Settings(String database, PgUrl url, PgSelection selection, Compression compression,
                            List<AgeRecipient> recipients, Duration timeout) {
         /** From a database's configuration (already validated). */
         public static Settings of(String name, DatabaseConfig db) {
-            List<String> selection = new ArrayList<>();
-            DatabaseConfig.PgDumpConfig s = db.pgDump();
-            s.schemas().orElse(List.of()).forEach(v -> selection.add("--schema=" + v));
-            s.excludeSchemas().orElse(List.of()).forEach(v -> selection.add("--exclude-schema=" + v));
-            s.tables().orElse(List.of()).forEach(v -> selection.add("--table=" + v));
-            s.excludeTables().orElse(List.of()).forEach(v -> selection.add("--exclude-table=" + v));
+            PgSelection selection = PgSelection.of(db.pgDump());
             List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
             return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, Compression.named(db.compression()), recipients, db.timeout());
         }
@@ -83,7 +78,7 @@ public final class PgBackup {
                 throw new LockBusyException("another backup of " + settings.url() + " is running (advisory lock held); skipped");
             }
             catalog.cleanUpLeftovers();
-            List<Manifest.TableRows> rows = session.estimatedRowCounts();
+            List<Manifest.TableRows> rows = session.estimatedRowCounts(settings.selection());
             return dump(pgDump, serverVersion, rows);
         }
     }
@@ -95,7 +90,7 @@ public final class PgBackup {
         String dataKey = BackupCatalog.dataKey(id, suffix);
         List<String> command = new ArrayList<>(List.of(pgDump.path().toString(), "--format=custom", "--compress=0",
                 "--no-password", "--dbname=" + settings.url().libpqUrlWithoutPassword()));
-        command.addAll(settings.selectionArgs());
+        command.addAll(settings.selection().pgDumpArgs());
         // zstd compression by the zstd program when installed: pg_dump's output then never passes through the JVM.
         Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
         LOG.infof("backup %s of %s started with %s %s%s", id, settings.database(), pgDump.path(), pgDump.version(),

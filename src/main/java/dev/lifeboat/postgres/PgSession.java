@@ -66,9 +66,11 @@ public final class PgSession implements AutoCloseable {
     /**
      * Row counts of user tables from the planner statistics ({@code pg_class.reltuples}, set by ANALYZE/VACUUM and
      * autovacuum; {@code pg_stat_user_tables.n_live_tup} for tables never analyzed): free to read, approximate —
-     * exact after ANALYZE of a small quiet table, within a few percent otherwise.
+     * exact after ANALYZE of a small quiet table, within a few percent otherwise. Only the tables pg_dump dumps
+     * with this {@code selection} are listed (extensions' own tables are not dumped either).
      */
-    public List<Manifest.TableRows> estimatedRowCounts() throws IOException {
+    public List<Manifest.TableRows> estimatedRowCounts(PgSelection selection) throws IOException {
+        List<String> params = new ArrayList<>();
         String sql = """
                 SELECT n.nspname, c.relname,
                        CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint ELSE COALESCE(s.n_live_tup, -1) END
@@ -77,11 +79,18 @@ public final class PgSession implements AutoCloseable {
                 LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
                 WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
                   AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
-                ORDER BY 1, 2""";
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                  AND d.deptype = 'e')
+                  AND (""" + selection.sqlCondition(params) + ") ORDER BY 1, 2";
         List<Manifest.TableRows> out = new ArrayList<>();
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                out.add(new Manifest.TableRows(rs.getString(1), rs.getString(2), rs.getLong(3)));
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) {
+                st.setString(i + 1, params.get(i));
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Manifest.TableRows(rs.getString(1), rs.getString(2), rs.getLong(3)));
+                }
             }
         } catch (SQLException e) {
             throw failure("read table statistics", e);

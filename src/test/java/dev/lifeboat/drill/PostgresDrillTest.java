@@ -102,11 +102,26 @@ class PostgresDrillTest {
     }
 
     /** Transactions committed in the source database, read from another database so reading does not count. */
+    /**
+     * Transactions counted in the source database once the counter is still: a session reports its counts when its
+     * backend exits, which can be after its client (the pg_dump of plainDump, say) has already returned.
+     */
     static long sourceCommits() throws Exception {
-        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = 'shop'")) {
-            rs.next();
-            return rs.getLong(1);
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
+            long previous = -1;
+            for (int i = 0; i < 100; i++) {
+                try (ResultSet rs = st.executeQuery("SELECT xact_commit + xact_rollback, "
+                        + "(SELECT count(*) FROM pg_stat_activity WHERE datname = 'shop') FROM pg_stat_database WHERE datname = 'shop'")) {
+                    rs.next();
+                    long commits = rs.getLong(1);
+                    if (commits == previous && rs.getLong(2) == 0) {
+                        return commits;
+                    }
+                    previous = commits;
+                }
+                Thread.sleep(200);
+            }
+            return previous;
         }
     }
 
