@@ -28,7 +28,7 @@ import java.util.List;
  * @param pgDumpVersion   pg_dump version that wrote the data ({@code 15.18}); restores need pg_restore of this major or newer
  * @param dumpFormat      {@code pg_dump-custom}: the pg_dump archive format inside the compression and encryption
  * @param tables          per-table row counts, for drills to compare a restore against
- * @param rowCounts       how {@link #tables} counts were obtained: {@value #ROW_COUNTS_ESTIMATE} (statistics, see README)
+ * @param rowCounts       how {@link #tables} counts were obtained: {@value #ROW_COUNTS_ESTIMATE} (statistics, see README) or {@value #ROW_COUNTS_EXACT}
  */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -39,6 +39,8 @@ public record Manifest(int format, String id, String database, String type, Stri
                        List<TableRows> tables, String rowCounts) {
     public static final int FORMAT = 1;
     public static final String ROW_COUNTS_ESTIMATE = "estimate";
+    /** {@code count(*)} in the dump's own snapshot (the database's {@code row-counts: exact}). */
+    public static final String ROW_COUNTS_EXACT = "exact";
     public static final String DUMP_FORMAT_CUSTOM = "pg_dump-custom";
 
     /** True when the data is age-encrypted. */

@@ -111,6 +111,9 @@ final class ConfigValidator {
                 problem(key + ".path", "path applies to sqlite databases; a postgres database uses url:");
             }
             schedule(key + ".schedule", db.schedule());
+            if (!db.rowCounts().equals("estimate") && !db.rowCounts().equals("exact")) {
+                problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
+            }
         }
         if (!COMPRESSIONS.contains(db.compression())) {
             problem(key + ".compression", "unknown compression '" + db.compression() + "'; use zstd, gzip or none");

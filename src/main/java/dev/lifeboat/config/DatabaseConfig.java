@@ -40,6 +40,15 @@ public interface DatabaseConfig {
     @WithName("pg-dump")
     PgDumpConfig pgDump();
 
+    /**
+     * PostgreSQL: how the manifest's per-table row counts are taken: {@code estimate} (planner statistics, free) or
+     * {@code exact} ({@code count(*)} of every dumped table inside pg_dump's own snapshot: one more read of the data,
+     * and drills then check row counts exactly).
+     */
+    @WithName("row-counts")
+    @WithDefault("estimate")
+    String rowCounts();
+
     /** Longest a single backup may run before it is killed and recorded as failed. */
     @WithDefault(DEFAULT_TIMEOUT)
     Duration timeout();

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One backup of one PostgreSQL database: {@code pg_dump -Fc -Z0} → compression → age → SHA-256 → multipart
@@ -40,13 +41,14 @@ public final class PgBackup {
     private static final int COPY_BUFFER = 256 * 1024;
 
     /** What to dump and how to store it. */
-    public record Settings(String database, PgUrl url, PgSelection selection, Compression compression,
+    public record Settings(String database, PgUrl url, PgSelection selection, boolean exactRowCounts, Compression compression,
                            List<AgeRecipient> recipients, Duration timeout) {
         /** From a database's configuration (already validated). */
         public static Settings of(String name, DatabaseConfig db) {
             PgSelection selection = PgSelection.of(db.pgDump());
             List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
-            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, Compression.named(db.compression()), recipients, db.timeout());
+            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, db.rowCounts().equals("exact"),
+                    Compression.named(db.compression()), recipients, db.timeout());
         }
     }
 
@@ -78,18 +80,41 @@ public final class PgBackup {
                 throw new LockBusyException("another backup of " + settings.url() + " is running (advisory lock held); skipped");
             }
             catalog.cleanUpLeftovers();
-            List<Manifest.TableRows> rows = session.estimatedRowCounts(settings.selection());
-            return dump(pgDump, serverVersion, rows);
+            if (!settings.exactRowCounts()) {
+                List<Manifest.TableRows> estimates = session.estimatedRowCounts(settings.selection());
+                return dump(pgDump, serverVersion, Optional.empty(), CompletableFuture.completedFuture(estimates));
+            }
+            // pg_dump dumps this session's snapshot while the session counts the same tables in it, in parallel.
+            String snapshot = session.exportSnapshot();
+            List<Manifest.TableRows> tables = session.estimatedRowCounts(settings.selection());
+            CompletableFuture<List<Manifest.TableRows>> counts = new CompletableFuture<>();
+            Thread.ofVirtual().name("lifeboat-row-counts-" + settings.database()).start(() -> {
+                try {
+                    counts.complete(session.exactRowCounts(tables));
+                } catch (Throwable e) {
+                    counts.completeExceptionally(e);
+                }
+            });
+            try {
+                return dump(pgDump, serverVersion, Optional.of(snapshot), counts);
+            } finally {
+                if (!counts.isDone()) {
+                    session.cancelQuery(); // the dump failed: stop counting rather than scan on for nothing
+                }
+                counts.handle((done, failed) -> null).join(); // the session closes only once nothing uses it
+            }
         }
     }
 
-    private Manifest dump(PgTools.Tool pgDump, String serverVersion, List<Manifest.TableRows> rows) throws IOException {
+    private Manifest dump(PgTools.Tool pgDump, String serverVersion, Optional<String> snapshot,
+                          CompletableFuture<List<Manifest.TableRows>> rowCounts) throws IOException {
         Instant started = clock.instant();
         String id = BackupCatalog.newId(started);
         String suffix = ".pgdump" + settings.compression().extension() + (settings.recipients().isEmpty() ? "" : ".age");
         String dataKey = BackupCatalog.dataKey(id, suffix);
         List<String> command = new ArrayList<>(List.of(pgDump.path().toString(), "--format=custom", "--compress=0",
                 "--no-password", "--dbname=" + settings.url().libpqUrlWithoutPassword()));
+        snapshot.ifPresent(s -> command.add("--snapshot=" + s));
         command.addAll(settings.selection().pgDumpArgs());
         // zstd compression by the zstd program when installed: pg_dump's output then never passes through the JVM.
         Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
@@ -97,6 +122,7 @@ public final class PgBackup {
                 zstd.map(z -> " | " + z).orElse(""));
         BackupWriter writer;
         long rawBytes;
+        List<Manifest.TableRows> rows;
         try (ToolProcess dump = zstd.isPresent()
                 ? ToolProcess.startFiltered("pg_dump", command, ZstdCli.compressCommand(zstd.get()), settings.url(), settings.timeout())
                 : ToolProcess.start("pg_dump", command, settings.url(), settings.timeout());
@@ -127,13 +153,15 @@ public final class PgBackup {
             writer.close();
             dump.awaitSuccess();
             rawBytes = zstd.isPresent() ? dumpedBytes(dump, writer) : writer.rawBytes();
+            rows = rowsCounted(rowCounts);
             upload.complete();
         }
         Instant finished = clock.instant();
         Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), "postgres", dataKey, started, finished,
                 rawBytes, writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),
                 settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
-                serverVersion, pgDump.version(), Manifest.DUMP_FORMAT_CUSTOM, rows, Manifest.ROW_COUNTS_ESTIMATE);
+                serverVersion, pgDump.version(), Manifest.DUMP_FORMAT_CUSTOM, rows,
+                snapshot.isPresent() ? Manifest.ROW_COUNTS_EXACT : Manifest.ROW_COUNTS_ESTIMATE);
         try {
             catalog.publish(manifest);
         } catch (IOException e) {
@@ -153,6 +181,14 @@ public final class PgBackup {
                 writer.storedBytes(), settings.compression().configName(), settings.recipients().isEmpty() ? "" : ", age",
                 manifest.duration());
         return manifest;
+    }
+
+    private static List<Manifest.TableRows> rowsCounted(CompletableFuture<List<Manifest.TableRows>> rowCounts) throws IOException {
+        try {
+            return rowCounts.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("counting rows failed: " + e.getCause(), e.getCause());
+        }
     }
 
     /** pg_dump's byte count as the zstd program reported it; its compressed count must match what was received. */

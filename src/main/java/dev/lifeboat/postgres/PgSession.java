@@ -98,6 +98,40 @@ public final class PgSession implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Starts a read-only repeatable-read transaction and exports its snapshot for {@code pg_dump --snapshot}: what
+     * this session reads until it closes is exactly what pg_dump dumps. The session-level advisory lock is unaffected.
+     */
+    public String exportSnapshot() throws IOException {
+        try {
+            connection.setAutoCommit(false);
+            connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection.setReadOnly(true);
+        } catch (SQLException e) {
+            throw failure("start a snapshot", e);
+        }
+        return single("SELECT pg_catalog.pg_export_snapshot()");
+    }
+
+    /** Asks the server to cancel the query this session is running, if any (from another thread). */
+    public void cancelQuery() {
+        try {
+            connection.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+        } catch (SQLException e) {
+            // nothing running, or the server is gone: either way nothing to stop
+        }
+    }
+
+    /** {@code count(*)} of each table, in this session's snapshot (see {@link #exportSnapshot()}). */
+    public List<Manifest.TableRows> exactRowCounts(List<Manifest.TableRows> tables) throws IOException {
+        List<Manifest.TableRows> out = new ArrayList<>();
+        for (Manifest.TableRows t : tables) {
+            String name = quoteIdentifier(t.schema()) + "." + quoteIdentifier(t.table());
+            out.add(new Manifest.TableRows(t.schema(), t.table(), Long.parseLong(single("SELECT count(*) FROM " + name))));
+        }
+        return out;
+    }
+
     /** True when the database holds no user objects: no tables, views, sequences, functions, types or large objects. */
     public boolean isEmpty() throws IOException {
         String sql = """

@@ -135,6 +135,8 @@ class ConfigLoaderTest {
                         "databases.pg.retention", "keeps nothing"),
                 Arguments.of("unknown compression", DEST + "databases:\n  pg: { type: postgres, url: 'postgres://h/db', destination: main, compression: brotli }\n",
                         "databases.pg.compression", "unknown compression 'brotli'; use zstd, gzip or none"),
+                Arguments.of("unknown row-counts", DEST + "databases:\n  pg: { type: postgres, url: 'postgres://h/db', destination: main, row-counts: precise }\n",
+                        "databases.pg.row-counts", "unknown row-counts 'precise'; use estimate or exact"),
                 Arguments.of("bad age recipient", DEST + "databases:\n  pg: { type: postgres, url: 'postgres://h/db', destination: main, encryption: { recipients: [ssh-rsa AAAA] } }\n",
                         "databases.pg.encryption.recipients[0]", "not an age X25519 recipient"),
                 Arguments.of("keys not paired", "destinations:\n  main: { url: 's3://bucket/x', access-key-id: AKID }\n",
