@@ -91,6 +91,8 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaStats stats = new ReplicaStats();
 
     private Connection reader;
+    /** Whether this replicator has opened the database once (see {@link ShadowWal#createRoot}). */
+    private boolean started;
     private Connection locker;
     // Snapshots read the database file through this one descriptor, opened with the connections and closed after
     // them: closing any descriptor of a file drops all of this process's POSIX locks on it, SQLite's included.
@@ -204,6 +206,10 @@ public final class Replicator implements AutoCloseable {
     // ---------------------------------------------------------------- SQLite connections and locks
 
     private void open() throws SQLException, IOException {
+        if (!started) {
+            shadow.createRoot(); // replication starts: the one moment the shadow directory may be created
+            started = true;
+        }
         dbFile = new RandomAccessFile(db.toFile(), "r");
         reader = SqliteFiles.open(db);
         locker = SqliteFiles.open(db);

@@ -26,6 +26,8 @@ public final class ReplicationBench {
     /** How long each agent is watched doing nothing (objects per idle hour); BENCH_IDLE_SECONDS shortens it while developing. */
     /** Rounds of the three runs (BENCH_ROUNDS); the writer's ratios are reported per round and as the median. */
     static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
+    /** JVM options of the Lifeboat agent (BENCH_AGENT_JAVA_OPTS). */
+    static final String AGENT_JAVA_OPTS = System.getenv().getOrDefault("BENCH_AGENT_JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC");
     static final int IDLE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_IDLE_SECONDS", "60"));
 
     public static void main(String[] args) throws Exception {
@@ -87,10 +89,15 @@ public final class ReplicationBench {
             Files.writeString(cfg, "destinations:\n" + s3.destinationYaml("s3", "bench", name) + "    part-size: 5MiB\n"
                     + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString(),
-                    "agent", "--config", cfg.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile())
+            List<String> command = new ArrayList<>(List.of(java));
+            command.addAll(List.of(AGENT_JAVA_OPTS.trim().split("\\s+")));
+            command.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString(), "agent", "--config", cfg.toString()));
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile())
                     .directory(dir.toFile());
             pb.environment().put("PORT", "0"); // any free HTTP port
+            // glibc gives each thread that allocates its own 64 MiB malloc arena (SQLite's page caches, the JIT);
+            // two arenas are the usual setting for a JVM in a small container.
+            pb.environment().put("MALLOC_ARENA_MAX", System.getenv().getOrDefault("BENCH_AGENT_MALLOC_ARENA_MAX", "2"));
             p = pb.start();
         }
         if (p != null) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -209,6 +210,39 @@ class ReplicatorTest {
             Path theirs = dir.resolve("litestream.db");
             Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
             assertEquals(expected, TestDb.fingerprint(theirs));
+        }
+    }
+
+    @Test
+    void aSyncNeverRecreatesAVanishedShadowDirectory() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        Path shadowDir = dir.resolve(".app.db-lifeboat");
+        try (Replicator r = new Replicator("app", db, store, SMALL)) {
+            try (TestDb app = new TestDb(db)) {
+                app.insert(0, 100, 500);
+                r.sync();
+            }
+            assertTrue(Files.isDirectory(shadowDir));
+            // A lazily unmounted volume, seen from the path: the shadow directory is gone and the app has started a
+            // new database file where the old one was (on the machine's root filesystem).
+            ShadowWal.deleteTree(shadowDir);
+            Files.move(db, dir.resolve("elsewhere.db"));
+            Files.deleteIfExists(SqliteFiles.wal(db));
+            Files.deleteIfExists(SqliteFiles.shm(db));
+            try (TestDb app = new TestDb(db)) {
+                app.insert(0, 10, 500);
+                r.sync();
+                r.sync();
+            }
+            assertFalse(Files.exists(shadowDir), "a sync must not create the shadow directory");
+            assertTrue(r.stats().syncErrors.get() > 0);
+            assertTrue(r.stats().lastError.contains("gone"), r.stats().lastError);
+        }
+        try (Replicator r = new Replicator("app", db, store, SMALL)) {
+            r.sync(); // replication starts again: now it may
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(Files.isDirectory(shadowDir));
         }
     }
 }
