@@ -112,9 +112,16 @@ public final class S3ProxyServer implements AutoCloseable {
         ExternalProcess.stop(process);
     }
 
+    /** Stops the server and deletes its objects, properties and log (a restarted server closes the same ones). */
     @Override
     public void close() {
         stop();
+        Path props = dataDir.resolveSibling(dataDir.getFileName() + ".properties");
+        try {
+            ExternalProcess.run(List.of("rm", "-rf", dataDir.toString(), props.toString(), log.toString()), Duration.ofSeconds(60));
+        } catch (IllegalStateException ignored) {
+            // leave it for the OS's /tmp cleanup
+        }
     }
 
     @Override
