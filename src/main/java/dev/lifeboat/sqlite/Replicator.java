@@ -122,6 +122,8 @@ public final class Replicator implements AutoCloseable {
     private byte[] batch = new byte[BATCH_BYTES];
     /** Whether the current sync copied any frame (a quiet WAL may be truncated without racing the app). */
     private boolean copiedThisSync;
+    /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
+    private long checkpointedThrough = -1;
     /** The WAL's modification time seen by the previous sync's checkpoint decision. */
     private java.nio.file.attribute.FileTime lastWalChange;
 
@@ -513,6 +515,7 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void startLife(Wal.Header h) throws IOException {
+        checkpointedThrough = -1;
         header = h;
         shadow.create(generation, index, h);
         copied = Wal.HEADER_SIZE;
@@ -850,7 +853,10 @@ public final class Replicator implements AutoCloseable {
         // in there starts a new generation (with a full snapshot). So it waits for a WAL nobody wrote to for a whole
         // sync interval; while the app keeps writing, PASSIVE checkpoints keep the WAL restarting at its start.
         boolean truncate = walSize >= settings.truncateWalBytes() && quiet;
-        if (!truncate && frames < settings.checkpointPages()) {
+        // Nothing new since the last checkpoint of this life (an app gone quiet that has not restarted the WAL yet):
+        // doing it again would only hold the app's writers once a second for nothing.
+        boolean passive = frames >= settings.checkpointPages() && copied != checkpointedThrough;
+        if (!truncate && !passive) {
             return;
         }
         try {
@@ -896,6 +902,7 @@ public final class Replicator implements AutoCloseable {
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
             anchorRead();
+            checkpointedThrough = copied;
         } finally {
             unlockWriters();
         }

@@ -193,7 +193,7 @@ class ReplicatorTest {
             });
             writer.start();
             // Each sync finds far more than SMALL's checkpoint threshold: every one checkpoints and must see a restart.
-            while (r.stats().index < 3 && r.stats().syncs.get() < 200) {
+            while (r.stats().index < 2 && r.stats().syncs.get() < 200) {
                 Thread.sleep(100);
                 r.sync();
             }
@@ -201,7 +201,7 @@ class ReplicatorTest {
             writer.join();
             r.sync();
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
-            assertTrue(r.stats().index >= 3, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
+            assertTrue(r.stats().index >= 2, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
             assertEquals(1, r.stats().generations.get(), "restarts after Lifeboat's checkpoints continue the generation");
             String expected = app.fingerprint();
             Path mine = dir.resolve("lifeboat.db");
@@ -243,6 +243,23 @@ class ReplicatorTest {
             r.sync(); // replication starts again: now it may
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(Files.isDirectory(shadowDir));
+        }
+    }
+
+    @Test
+    void aQuietDatabaseIsCheckpointedOnceNotAtEverySync() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 400, 3000); // past SMALL's checkpoint threshold, far below its TRUNCATE size
+            r.sync();
+            long checkpoints = r.stats().checkpoints.get();
+            assertTrue(checkpoints > 0);
+            for (int i = 0; i < 3; i++) {
+                r.sync(); // the app wrote nothing since: its WAL is checkpointed already and not restarted yet
+            }
+            assertEquals(checkpoints, r.stats().checkpoints.get());
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
         }
     }
 }
