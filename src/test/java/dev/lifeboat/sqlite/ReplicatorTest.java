@@ -41,16 +41,8 @@ class ReplicatorTest {
             r.sync();
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().checkpoints.get() > 0, "checkpoints should have run");
-            String expected = app.fingerprint();
-
-            Path mine = dir.resolve("lifeboat.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
-            assertEquals(expected, TestDb.fingerprint(mine));
-
-            Path theirs = dir.resolve("litestream.db");
-            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
-            assertEquals(expected, TestDb.fingerprint(theirs));
-            assertTrue(SqliteFiles.integrityProblems(theirs).isEmpty());
+            bothToolsRestore(store, replica, app.fingerprint());
+            assertTrue(SqliteFiles.integrityProblems(dir.resolve("litestream.db")).isEmpty());
 
             var gen = ReplicaCatalog.load(store).generations().values().iterator().next();
             assertTrue(gen.segments().getLast().index() >= 2, "several WAL indexes expected: " + gen.segments());
@@ -162,13 +154,7 @@ class ReplicatorTest {
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertEquals(1, r.stats().generations.get(), "nothing was committed during the TRUNCATE: same generation");
             assertEquals(1, r.stats().index, "the truncated WAL's next life is the next index");
-            String expected = app.fingerprint();
-            Path mine = dir.resolve("lifeboat.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
-            assertEquals(expected, TestDb.fingerprint(mine));
-            Path theirs = dir.resolve("litestream.db");
-            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
-            assertEquals(expected, TestDb.fingerprint(theirs));
+            bothToolsRestore(store, replica, app.fingerprint());
         }
     }
 
@@ -203,13 +189,7 @@ class ReplicatorTest {
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().index >= 2, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
             assertEquals(1, r.stats().generations.get(), "restarts after Lifeboat's checkpoints continue the generation");
-            String expected = app.fingerprint();
-            Path mine = dir.resolve("lifeboat.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
-            assertEquals(expected, TestDb.fingerprint(mine));
-            Path theirs = dir.resolve("litestream.db");
-            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
-            assertEquals(expected, TestDb.fingerprint(theirs));
+            bothToolsRestore(store, replica, app.fingerprint());
         }
     }
 
@@ -261,5 +241,15 @@ class ReplicatorTest {
             assertEquals(checkpoints, r.stats().checkpoints.get());
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
         }
+    }
+
+    /** Lifeboat and litestream 0.3.13 both restore the replica to exactly {@code expected}. */
+    private void bothToolsRestore(ObjectStore store, Path replica, String expected) throws Exception {
+        Path mine = dir.resolve("lifeboat.db");
+        new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
+        assertEquals(expected, TestDb.fingerprint(mine));
+        Path theirs = dir.resolve("litestream.db");
+        Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
+        assertEquals(expected, TestDb.fingerprint(theirs));
     }
 }
