@@ -62,6 +62,8 @@ public final class ReplicationBench {
             if (restoreMb > 0) {
                 restoreComparison(work, s3, restoreMb);
             }
+        } finally {
+            ShadowWal.deleteTree(work); // gigabytes of databases and replicas per run
         }
     }
 
