@@ -165,7 +165,14 @@ public final class Replicator implements AutoCloseable {
         if (reader == null) {
             open();
             dbFileKey = key;
-            recover();
+            try {
+                recover();
+            } catch (IOException | SQLException | RuntimeException e) {
+                // Half-recovered state must never be synced from: the next sync starts over from the shadow and the
+                // replica (a sync that carried on here shipped later WAL into the old generation, leaving a gap).
+                closeConnections();
+                throw e;
+            }
         } else {
             follow();
         }
@@ -327,7 +334,12 @@ public final class Replicator implements AutoCloseable {
         int current = local.getLast();
         generation = g;
         index = current;
-        loadShadow(current);
+        try {
+            loadShadow(current);
+        } catch (IOException unreadable) {
+            // e.g. killed between creating the next index's shadow file and writing its header
+            return unreadable.getMessage();
+        }
         if (local.contains(rIndex)) {
             long size = rIndex == current ? copied : shadow.size(g, rIndex);
             if (size < rEnd) {

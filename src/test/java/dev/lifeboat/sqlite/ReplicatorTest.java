@@ -142,4 +142,34 @@ class ReplicatorTest {
             assertTrue(Files.exists(out));
         }
     }
+
+    /**
+     * Killed between creating the next WAL index's shadow file and writing its header (a CI run of the SIGKILL test
+     * hit this): the restart must start a new generation, never carry on shipping into the old one with a gap.
+     */
+    @Test
+    void aShadowFileWithoutHeaderStartsANewGenerationNeverAGap() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db)) {
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                app.insert(0, 100, 500);
+                r.sync();
+            }
+            String generation = Files.readString(dir.resolve(".app.db-lifeboat/generation")).trim();
+            Files.createFile(new ShadowWal(db).file(generation, 1));
+            app.insert(100, 150, 500);
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                r.sync();
+                assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+                assertEquals(1, r.stats().generations.get(), "an unreadable shadow WAL cannot be continued from");
+                app.insert(150, 170, 500);
+                r.sync();
+                assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            }
+            Path out = dir.resolve("restored.db");
+            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
+            assertEquals(app.fingerprint(), TestDb.fingerprint(out));
+        }
+    }
 }
