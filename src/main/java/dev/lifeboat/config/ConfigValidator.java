@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 final class ConfigValidator {
     static final Set<String> DATABASE_TYPES = Set.of("sqlite", "postgres");
     static final Set<String> COMPRESSIONS = Set.of("zstd", "gzip", "none");
+    static final Set<String> ROW_COUNTS = Set.of("estimate", "exact");
     static final Set<String> SINK_TYPES = Set.of("webhook", "slack", "discord", "pagerduty", "alertmanager", "healthchecks");
     static final Set<String> SEVERITIES = Set.of("info", "warning", "critical");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
@@ -111,7 +112,7 @@ final class ConfigValidator {
                 problem(key + ".path", "path applies to sqlite databases; a postgres database uses url:");
             }
             schedule(key + ".schedule", db.schedule());
-            if (!db.rowCounts().equals("estimate") && !db.rowCounts().equals("exact")) {
+            if (!ROW_COUNTS.contains(db.rowCounts())) {
                 problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
             }
         }

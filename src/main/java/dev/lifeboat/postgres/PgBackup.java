@@ -47,7 +47,7 @@ public final class PgBackup {
         public static Settings of(String name, DatabaseConfig db) {
             PgSelection selection = PgSelection.of(db.pgDump());
             List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
-            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, db.rowCounts().equals("exact"),
+            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, db.rowCounts().equals(Manifest.ROW_COUNTS_EXACT),
                     Compression.named(db.compression()), recipients, db.timeout());
         }
     }

@@ -24,11 +24,6 @@ public record PgSelection(List<String> schemas, List<String> excludeSchemas, Lis
                 c.tables().orElse(List.of()), c.excludeTables().orElse(List.of()));
     }
 
-    /** Everything. */
-    public static PgSelection all() {
-        return new PgSelection(List.of(), List.of(), List.of(), List.of());
-    }
-
     /** The pg_dump options. */
     public List<String> pgDumpArgs() {
         List<String> args = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres;
 
+import dev.lifeboat.SearchPath;
 import dev.lifeboat.UserFacingException;
 
 import java.io.IOException;
@@ -45,14 +46,7 @@ public final class PgTools {
         if (explicit != null && !explicit.isBlank()) {
             dirs.add(Path.of(explicit));
         }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String p : path.split(":")) {
-                if (!p.isBlank()) {
-                    dirs.add(Path.of(p));
-                }
-            }
-        }
+        dirs.addAll(SearchPath.directories(System.getenv("PATH")));
         Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (DirectoryStream<Path> versions = Files.newDirectoryStream(debian)) {

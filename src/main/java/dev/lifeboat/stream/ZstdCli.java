@@ -1,5 +1,7 @@
 package dev.lifeboat.stream;
 
+import dev.lifeboat.SearchPath;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,15 +39,7 @@ public final class ZstdCli {
         if (explicit != null && !explicit.isBlank()) {
             return explicit.equals("none") ? Optional.empty() : Optional.of(Path.of(explicit)).filter(Files::isExecutable);
         }
-        if (path == null) {
-            return Optional.empty();
-        }
-        for (String dir : path.split(":")) {
-            if (!dir.isBlank() && Files.isExecutable(Path.of(dir, "zstd"))) {
-                return Optional.of(Path.of(dir, "zstd"));
-            }
-        }
-        return Optional.empty();
+        return SearchPath.directories(path).stream().map(dir -> dir.resolve("zstd")).filter(Files::isExecutable).findFirst();
     }
 
     /** Compresses stdin to stdout at level 3 (the CLI's default, what the pure-Java encoder approximates). */

@@ -77,13 +77,7 @@ class PgBackupFailureTest {
         S3ProxyServer s3 = PgFailureEnvironment.s3;
         GatedDestinations gated = new GatedDestinations(active.get(), 6L * 1024 * 1024);
         QuarkusMock.installMockForType(gated, Destinations.class);
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
-            try {
-                service.backupNow("big");
-            } catch (IOException ex) {
-                throw new java.util.concurrent.CompletionException(ex);
-            }
-        });
+        CompletableFuture<Void> run = backupInBackground("big");
         assertTrue(gated.store.awaitPaused(), "the backup never reached the middle of its upload");
         assertEquals(1, S3Uploads.open(s3, "backups"), "a multipart upload is in progress");
         // Mid-backup, the agent holds one connection of its own (lock, statistics) besides pg_dump's.
@@ -167,13 +161,7 @@ class PgBackupFailureTest {
     void timeoutKillsPgDumpAndAbortsTheUpload() throws Exception {
         GatedDestinations gated = new GatedDestinations(active.get(), 6L * 1024 * 1024);
         QuarkusMock.installMockForType(gated, Destinations.class);
-        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
-            try {
-                service.backupNow("slow");
-            } catch (IOException ex) {
-                throw new java.util.concurrent.CompletionException(ex);
-            }
-        });
+        CompletableFuture<Void> run = backupInBackground("slow");
         assertTrue(gated.store.awaitPaused(), "the backup never reached the middle of its upload");
         // While the upload is held, the 2s timeout passes and the watchdog kills pg_dump (its session ends).
         String dumps = "1";
@@ -190,6 +178,16 @@ class PgBackupFailureTest {
         assertEquals(0, catalog(active.get(), "slow").list().size());
         given().get("/api/v1/status").then().statusCode(200)
                 .body("databases.slow.backup.lastFailure", containsString("timeout"));
+    }
+
+    private CompletableFuture<Void> backupInBackground(String database) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                service.backupNow(database);
+            } catch (IOException ex) {
+                throw new java.util.concurrent.CompletionException(ex);
+            }
+        });
     }
 
     /** The real destinations, except that uploads pause after {@code pauseAfter} bytes. Not a bean. */
