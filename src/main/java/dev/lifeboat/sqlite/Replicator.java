@@ -59,6 +59,15 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Replicator.class);
     /** Longest Lifeboat waits to hold the app's writers out; past it the step is retried at the next sync. */
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
+    /** Size of the read buffer (frames are read and verified this many bytes at a time). */
+    private static final int BATCH_BYTES = 1 << 20;
+    /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
+    private static final Duration RESTART_WAIT = Duration.ofMillis(20);
+    /**
+     * Largest WAL segment uploaded as one object: a burst of writes becomes several segments, so an upload's buffer
+     * (the store buffers up to a part before sending) stays small whatever the app writes in one sync interval.
+     */
+    static final long MAX_SEGMENT_BYTES = 8L << 20;
 
     /**
      * Tuning of one database's replication.
@@ -82,6 +91,8 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaStats stats = new ReplicaStats();
 
     private Connection reader;
+    /** Whether this replicator has opened the database once (see {@link ShadowWal#createRoot}). */
+    private boolean started;
     private Connection locker;
     // Snapshots read the database file through this one descriptor, opened with the connections and closed after
     // them: closing any descriptor of a file drops all of this process's POSIX locks on it, SQLite's included.
@@ -107,6 +118,14 @@ public final class Replicator implements AutoCloseable {
     private long shipOffset;
 
     private final ReplicaCodec codec;
+    /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
+    private byte[] batch = new byte[BATCH_BYTES];
+    /** Whether the current sync copied any frame (a quiet WAL may be truncated without racing the app). */
+    private boolean copiedThisSync;
+    /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
+    private long checkpointedThrough = -1;
+    /** The WAL's modification time seen by the previous sync's checkpoint decision. */
+    private java.nio.file.attribute.FileTime lastWalChange;
 
     public Replicator(String name, Path db, ObjectStore store, Settings settings) {
         this(name, db, store, settings, ReplicaCodec.PLAIN);
@@ -140,18 +159,20 @@ public final class Replicator implements AutoCloseable {
             syncOnce();
             stats.syncs.incrementAndGet();
             stats.lastSyncAt = Instant.now();
-        } catch (IOException | SQLException | RuntimeException e) {
+        } catch (IOException | SQLException | RuntimeException | Error e) {
+            // Errors too (an OutOfMemoryError): one escaping the scheduled task would silently end replication.
             stats.syncErrors.incrementAndGet();
             stats.lastError = e.getMessage();
             stats.lastErrorAt = Instant.now();
             LOG.warnf("sqlite %s: sync failed: %s", name, e.toString());
-            if (e instanceof SQLException) {
+            if (e instanceof SQLException || e instanceof Error) {
                 closeConnections(); // start over from the shadow and the replica on the next sync
             }
         }
     }
 
     private void syncOnce() throws IOException, SQLException {
+        copiedThisSync = false;
         if (!Files.exists(db) || Files.size(db) == 0) {
             stats.state = "waiting for the application to create " + db;
             return;
@@ -194,6 +215,10 @@ public final class Replicator implements AutoCloseable {
     // ---------------------------------------------------------------- SQLite connections and locks
 
     private void open() throws SQLException, IOException {
+        if (!started) {
+            shadow.createRoot(); // replication starts: the one moment the shadow directory may be created
+            started = true;
+        }
         dbFile = new RandomAccessFile(db.toFile(), "r");
         reader = SqliteFiles.open(db);
         locker = SqliteFiles.open(db);
@@ -280,7 +305,7 @@ public final class Replicator implements AutoCloseable {
 
     /** Begins the long-lived read while writers are held out, so the current life is known to be fully copied. */
     private void anchorRead() throws SQLException, IOException {
-        copyFrames(true);
+        copyFrames();
         beginRead();
         complete = true;
         completeAt = copied;
@@ -396,22 +421,26 @@ public final class Replicator implements AutoCloseable {
         int fs = header.frameSize();
         int c1 = ck1;
         int c2 = ck2;
-        try (RandomAccessFile f = new RandomAccessFile(shadow.file(generation, i).toFile(), "r")) {
-            byte[] frame = new byte[fs];
-            for (long off = Wal.HEADER_SIZE; off + fs <= size; off += fs) {
-                f.seek(off);
-                f.readFully(frame);
-                int[] sum = Wal.verifyFrame(header, c1, c2, frame);
-                if (sum == null) {
-                    break;
-                }
-                c1 = sum[0];
-                c2 = sum[1];
-                if (Wal.commitSize(frame) != 0) {
-                    copied = off + fs;
-                    ck1 = c1;
-                    ck2 = c2;
-                    lastCommitPages = Wal.commitSize(frame);
+        try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
+            byte[] buf = buffer(fs);
+            long pos = Wal.HEADER_SIZE;
+            scan:
+            while (pos + fs <= size) {
+                int n = (int) Math.min(buf.length / fs, (size - pos) / fs);
+                readFully(ch, buf, n * fs, pos);
+                for (int f = 0; f < n; f++, pos += fs) {
+                    int off = f * fs;
+                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
+                        break scan;
+                    }
+                    c1 = Wal.checksum1(buf, off);
+                    c2 = Wal.checksum2(buf, off);
+                    if (Wal.commitSize(buf, off) != 0) {
+                        copied = pos + fs;
+                        ck1 = c1;
+                        ck2 = c2;
+                        lastCommitPages = Wal.commitSize(buf, off);
+                    }
                 }
             }
         }
@@ -433,48 +462,54 @@ public final class Replicator implements AutoCloseable {
             return false;
         }
         int fs = header.frameSize();
-        long walSize = Files.size(walPath);
-        long fileFrames = (walSize - Wal.HEADER_SIZE) / fs;
-        long newLifeEnd = 0; // highest frame position written by the new life (its salts)
-        byte[] fh = new byte[Wal.FRAME_HEADER_SIZE];
+        byte[] buf = buffer(fs);
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
-            for (long n = 1; n <= fileFrames; n++) {
-                ByteBuffer buf = ByteBuffer.wrap(fh);
-                ch.read(buf, now.frameOffset(n));
-                if (now.saltsMatch(fh, 0)) {
-                    newLifeEnd = n;
+            long fileFrames = (ch.size() - Wal.HEADER_SIZE) / fs;
+            // The new life's frames: SQLite appends every frame at the life's next position, so they are exactly
+            // the positions from 1 on that carry its salts.
+            long newLifeEnd = 0;
+            byte[] fh = new byte[Wal.FRAME_HEADER_SIZE];
+            while (newLifeEnd < fileFrames) {
+                if (readUpTo(ch, fh, fh.length, now.frameOffset(newLifeEnd + 1)) < fh.length || !now.saltsMatch(fh, 0)) {
+                    break;
+                }
+                newLifeEnd++;
+            }
+            // Follow the old life's chain after the copied frames, remembering its last commit.
+            long firstUncopied = (copied - Wal.HEADER_SIZE) / fs + 1;
+            long n = firstUncopied;
+            long committedThrough = firstUncopied - 1;
+            int c1 = ck1;
+            int c2 = ck2;
+            chain:
+            while (n <= fileFrames) {
+                int k = (int) Math.min(buf.length / fs, fileFrames - n + 1);
+                k = readUpTo(ch, buf, k * fs, header.frameOffset(n)) / fs;
+                if (k == 0) {
+                    fileFrames = n - 1; // cut by someone else while we read: what is gone proves nothing
+                    break;
+                }
+                for (int f = 0; f < k; f++, n++) {
+                    int off = f * fs;
+                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
+                        break chain;
+                    }
+                    c1 = Wal.checksum1(buf, off);
+                    c2 = Wal.checksum2(buf, off);
+                    if (Wal.commitSize(buf, off) != 0) {
+                        committedThrough = n;
+                    }
                 }
             }
-        }
-        long firstUncopied = (copied - Wal.HEADER_SIZE) / fs + 1;
-        // Read the old life's frames after the copied ones, as long as they continue its chain.
-        List<byte[]> tail = new ArrayList<>();
-        int c1 = ck1;
-        int c2 = ck2;
-        long n = firstUncopied;
-        long committedThrough = firstUncopied - 1;
-        for (; n <= fileFrames; n++) {
-            byte[] frame = readWal(header.frameOffset(n), fs);
-            int[] sum = frame == null ? null : Wal.verifyFrame(header, c1, c2, frame);
-            if (sum == null) {
-                break;
+            // Proof that the old life ended: a frame that is physically there, breaks its chain and was not written by
+            // the new life. Running into the end of the file proves nothing: TRUNCATE (or journal_size_limit) may have
+            // cut the old life's last frames away.
+            boolean intact = n <= fileFrames && n > newLifeEnd;
+            if (!intact) {
+                return false;
             }
-            c1 = sum[0];
-            c2 = sum[1];
-            tail.add(frame);
-            if (Wal.commitSize(frame) != 0) {
-                committedThrough = n;
-            }
-        }
-        // Proof that the old life ended: a frame that is physically there, breaks its chain and was not written by
-        // the new life. Running into the end of the file proves nothing: TRUNCATE (or journal_size_limit) may have
-        // cut the old life's last frames away.
-        boolean intact = n <= fileFrames && n > newLifeEnd;
-        if (!intact) {
-            return false;
-        }
-        for (byte[] frame : tail.subList(0, (int) (committedThrough - firstUncopied + 1))) {
-            appendCopied(frame, frame.length, true);
+            // Writers are held out and our read keeps the new life from being checkpointed: the tail stays put.
+            appendFromWal(ch, header.frameOffset(firstUncopied), header.frameOffset(committedThrough + 1));
         }
         return true;
     }
@@ -492,6 +527,7 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void startLife(Wal.Header h) throws IOException {
+        checkpointedThrough = -1;
         header = h;
         shadow.create(generation, index, h);
         copied = Wal.HEADER_SIZE;
@@ -526,12 +562,13 @@ public final class Replicator implements AutoCloseable {
     private void follow() throws IOException, SQLException {
         Wal.Header now = readWalHeader();
         if (header == null ? now == null : now != null && now.sameAs(header)) {
-            copyFrames(false);
+            copyFrames();
             return;
         }
         if (header == null || (complete && copied == completeAt && now != null && now.salt1() == header.salt1() + 1)) {
             nextLife(now);
-            copyFrames(false);
+            repin();
+            copyFrames();
             return;
         }
         // Unexpected change: decide with writers held out.
@@ -539,7 +576,7 @@ public final class Replicator implements AutoCloseable {
         try {
             now = readWalHeader();
             if (now != null && now.sameAs(header)) {
-                copyFrames(true);
+                copyFrames();
             } else if (tailIntact(now)) {
                 nextLife(now);
             } else {
@@ -575,8 +612,15 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    /** Copies the committed frames that follow {@code copied} in the current life into the shadow file. */
-    private void copyFrames(boolean durable) throws IOException {
+    /**
+     * Copies the committed frames that follow {@code copied} in the current life into the shadow file. Appends are
+     * not fsynced: shadow files live for about one sync interval and an fsync would write every WAL byte to the disk
+     * a second time, competing with the app's own syncs. After a power loss the shadow is cut at its last verified
+     * commit when it is loaded, and a shadow that no longer meets the WAL or the replica starts a new generation
+     * (the app's own last commits may be gone too: synchronous=NORMAL does not sync them). Frames are verified and appended a buffer at a time; a transaction larger than the
+     * buffer is verified across reads and then copied from the WAL again, so memory does not grow with it.
+     */
+    private void copyFrames() throws IOException {
         if (header == null) {
             Wal.Header h = readWalHeader();
             if (h == null) {
@@ -588,70 +632,94 @@ public final class Replicator implements AutoCloseable {
             return;
         }
         int fs = header.frameSize();
-        int batchFrames = Math.max(1, (4 << 20) / fs);
-        byte[] buf = new byte[batchFrames * fs];
-        byte[] frame = new byte[fs];
+        byte[] buf = buffer(fs);
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             long walSize = ch.size();
             int c1 = ck1;
             int c2 = ck2;
-            long pos = copied;
-            while (pos + fs <= walSize) {
-                int n = (int) Math.min(batchFrames, (walSize - pos) / fs);
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n * fs);
-                while (bb.hasRemaining() && ch.read(bb, pos + bb.position()) >= 0) {
-                    // fill
+            long scan = copied; // next frame to verify; frames between copied and scan continue the chain uncommitted
+            while (scan + fs <= walSize) {
+                int n = (int) Math.min(buf.length / fs, (walSize - scan) / fs);
+                n = readUpTo(ch, buf, n * fs, scan) / fs;
+                if (n == 0) {
+                    break;
                 }
-                int valid = 0;
+                long bufStart = scan;
                 int committed = 0;
-                int cc1 = c1;
-                int cc2 = c2;
-                int commitPages = 0;
-                for (int i = 0; i < n; i++) {
-                    System.arraycopy(buf, i * fs, frame, 0, fs);
-                    int[] sum = Wal.verifyFrame(header, cc1, cc2, frame);
-                    if (sum == null) {
+                boolean chainEnds = false;
+                for (int f = 0; f < n; f++) {
+                    int off = f * fs;
+                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
+                        chainEnds = true; // a transaction still being written, or an older life's frame
                         break;
                     }
-                    cc1 = sum[0];
-                    cc2 = sum[1];
-                    valid = i + 1;
-                    if (Wal.commitSize(frame) != 0) {
-                        committed = valid;
-                        commitPages = Wal.commitSize(frame);
-                        c1 = cc1;
-                        c2 = cc2;
+                    c1 = Wal.checksum1(buf, off);
+                    c2 = Wal.checksum2(buf, off);
+                    scan += fs;
+                    int pages = Wal.commitSize(buf, off);
+                    if (pages != 0) {
+                        committed = f + 1;
+                        ck1 = c1;
+                        ck2 = c2;
+                        lastCommitPages = pages;
                     }
                 }
                 if (committed > 0) {
-                    ck1 = c1;
-                    ck2 = c2;
-                    lastCommitPages = commitPages;
-                    appendCopied(buf, committed * fs, durable);
-                    pos = copied;
+                    if (bufStart == copied) {
+                        appendCopied(buf, committed * fs);
+                    } else {
+                        appendFromWal(ch, copied, bufStart + (long) committed * fs);
+                    }
                 }
-                if (committed < n) {
-                    // A transaction still being written (or spanning batches): retry it from its start next time,
-                    // unless it simply continues past this batch.
-                    if (valid < n || committed == 0 && n < batchFrames) {
-                        break;
-                    }
-                    if (committed == 0) {
-                        batchFrames *= 2; // one transaction larger than the batch: read more at once
-                        buf = new byte[batchFrames * fs];
-                    }
+                if (chainEnds) {
+                    break;
                 }
             }
         }
     }
 
-    private void appendCopied(byte[] bytes, int len, boolean durable) throws IOException {
-        shadow.append(generation, index, copied, bytes, len, durable);
+    /** Appends the WAL's bytes {@code [from, to)} (whole committed transactions, already verified) to the shadow file. */
+    private void appendFromWal(FileChannel wal, long from, long to) throws IOException {
+        byte[] buf = batch;
+        for (long pos = from; pos < to; ) {
+            int len = (int) Math.min(buf.length, to - pos);
+            readFully(wal, buf, len, pos);
+            appendCopied(buf, len);
+            pos += len;
+        }
+    }
+
+    private void appendCopied(byte[] bytes, int len) throws IOException {
+        shadow.append(generation, index, copied, bytes, len);
         copied += len;
+        copiedThisSync = true;
         changedSinceSnapshot = true;
         if (stats.unshippedSince == null) {
             stats.unshippedSince = Instant.now();
         }
+    }
+
+    /** The shared read buffer, holding at least one frame of {@code frameSize}. */
+    private byte[] buffer(int frameSize) {
+        if (batch.length < frameSize) {
+            batch = new byte[frameSize];
+        }
+        return batch;
+    }
+
+    private static void readFully(FileChannel ch, byte[] buf, int len, long at) throws IOException {
+        if (readUpTo(ch, buf, len, at) < len) {
+            throw new IOException("unexpected end of file at " + at);
+        }
+    }
+
+    /** Reads up to {@code len} bytes at {@code at}; fewer only where the file ends (another process may cut the WAL). */
+    private static int readUpTo(FileChannel ch, byte[] buf, int len, long at) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
+        while (bb.hasRemaining() && ch.read(bb, at + bb.position()) >= 0) {
+            // fill
+        }
+        return bb.position();
     }
 
     // ---------------------------------------------------------------- shipping
@@ -663,17 +731,18 @@ public final class Replicator implements AutoCloseable {
         }
         while (true) {
             long size = shipIndex == index ? (header == null ? -1 : copied) : shadow.size(generation, shipIndex);
-            if (size > shipOffset) {
+            while (size > shipOffset) {
+                long end = Math.min(size, shipOffset + MAX_SEGMENT_BYTES);
                 String key = ReplicaLayout.segmentKey(generation, shipIndex, shipOffset);
                 try (Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new NonClosing(up))) {
-                    copyShadow(shipIndex, shipOffset, size, lz);
+                    copyShadow(shipIndex, shipOffset, end, lz);
                     lz.close();
                     up.complete();
                 }
                 stats.segments.incrementAndGet();
-                stats.shippedBytes.addAndGet(size - shipOffset);
+                stats.shippedBytes.addAndGet(end - shipOffset);
                 stats.lastShipAt = Instant.now();
-                shipOffset = size;
+                shipOffset = end;
             }
             if (shipIndex < index && shadow.size(generation, shipIndex + 1) >= 0) {
                 shadow.delete(generation, shipIndex);
@@ -692,16 +761,14 @@ public final class Replicator implements AutoCloseable {
 
     private void copyShadow(int i, long from, long to, OutputStream out) throws IOException {
         try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-            long pos = from;
-            while (pos < to) {
-                buf.clear().limit((int) Math.min(buf.capacity(), to - pos));
-                int r = ch.read(buf, pos);
-                if (r < 0) {
+            byte[] buf = batch;
+            for (long pos = from; pos < to; ) {
+                int len = (int) Math.min(buf.length, to - pos);
+                if (readUpTo(ch, buf, len, pos) < len) {
                     throw new IOException("shadow WAL " + shadow.file(generation, i) + " is shorter than expected");
                 }
-                out.write(buf.array(), 0, r);
-                pos += r;
+                out.write(buf, 0, len);
+                pos += len;
             }
         }
     }
@@ -752,7 +819,7 @@ public final class Replicator implements AutoCloseable {
                     for (long off = Wal.HEADER_SIZE; off + fs <= copied; off += fs) {
                         sf.seek(off);
                         sf.readFully(fh);
-                        latest.put(Wal.pageNumber(fh), off + Wal.FRAME_HEADER_SIZE);
+                        latest.put(Wal.pageNumber(fh, 0), off + Wal.FRAME_HEADER_SIZE);
                     }
                 }
             }
@@ -791,8 +858,17 @@ public final class Replicator implements AutoCloseable {
         }
         long frames = (copied - Wal.HEADER_SIZE) / header.frameSize();
         long walSize = Files.exists(walPath) ? Files.size(walPath) : 0;
-        boolean truncate = walSize >= settings.truncateWalBytes();
-        if (!truncate && frames < settings.checkpointPages()) {
+        java.nio.file.attribute.FileTime changed = walSize > 0 ? Files.getLastModifiedTime(walPath) : null;
+        boolean quiet = !copiedThisSync && changed != null && changed.equals(lastWalChange);
+        lastWalChange = changed;
+        // TRUNCATE lets the app's writers in between our last copy and the checkpoint, and a transaction that slips
+        // in there starts a new generation (with a full snapshot). So it waits for a WAL nobody wrote to for a whole
+        // sync interval; while the app keeps writing, PASSIVE checkpoints keep the WAL restarting at its start.
+        boolean truncate = walSize >= settings.truncateWalBytes() && quiet;
+        // Nothing new since the last checkpoint of this life (an app gone quiet that has not restarted the WAL yet):
+        // doing it again would only hold the app's writers once a second for nothing.
+        boolean passive = frames >= settings.checkpointPages() && copied != checkpointedThrough;
+        if (!truncate && !passive) {
             return;
         }
         try {
@@ -809,71 +885,105 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * PASSIVE without holding the app's writers: the checkpoint may let the app restart the WAL right after it, so
-     * the writers are held only afterwards, long enough to copy what is left of the old life (still intact past the
-     * few frames the new life has written, which {@link #tailIntact} proves) and to take the read transaction back.
+     * PASSIVE with the app's writers held out, so that the WAL can restart: the bulk of the new frames is copied
+     * before, the few committed meanwhile under the hold; then with nothing new to wait for, the checkpoint copies
+     * every frame into the database, and the read transaction begun right after sees a fully checkpointed WAL. Such a
+     * read lets the app restart the WAL once (its next life starting after everything Lifeboat copied) but keeps it
+     * from checkpointing that next life. The hold lasts one checkpoint, as long as the app's own checkpoints take;
+     * without it, a busy app never finds the WAL fully checkpointed and never restarts it, and the WAL grows without
+     * bound. When the app holds its write lock for longer than {@link #LOCK_TIMEOUT}, the checkpoint waits for the
+     * next sync.
      */
     private void checkpointPassive() throws IOException, SQLException {
-        copyFrames(true);
-        endRead();
-        try {
-            try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-                rs.next();
-            }
-        } finally {
-            reanchor("the WAL was restarted twice during a checkpoint");
-        }
-    }
-
-    /** After a checkpoint without our read transaction: continue the current life, or the next one, or a new generation. */
-    private void reanchor(String reasonIfLost) throws IOException, SQLException {
+        copyFrames();
+        // First without holding anyone (on the idle locker connection: ours is reading): this one syncs the WAL's bulk
+        // to disk and checkpoints it up to our read, so that the one under the hold has only the last moment's left.
+        checkpointedFully(locker);
         try {
             lockWriters();
         } catch (SQLException busy) {
-            beginRead(); // not proven complete: a later WAL change is analysed instead of trusted
+            LOG.debugf("sqlite %s: checkpoint postponed, the app held its write lock: %s", name, busy.getMessage());
             return;
         }
         try {
-            Wal.Header now = readWalHeader();
-            if (now != null && now.sameAs(header)) {
-                copyFrames(true);
-            } else if (tailIntact(now)) {
-                nextLife(now);
-            } else {
-                startGeneration(reasonIfLost);
+            copyFrames();
+            endRead();
+            for (int attempt = 0; attempt < 3 && !checkpointedFully(reader); attempt++) {
+                // The app's own checkpoint, started after its last commit, holds the checkpoint lock: it is finishing
+                // the same work.
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
             anchorRead();
+            checkpointedThrough = copied;
         } finally {
             unlockWriters();
         }
-        if (needSnapshot) {
-            snapshot();
+        awaitRestart();
+    }
+
+    /**
+     * Waits briefly for the app's next transaction to restart the fully checkpointed WAL, then follows it (which
+     * moves our read onto the new life). An app that does not write meanwhile is followed at the next sync.
+     */
+    private void awaitRestart() throws IOException, SQLException {
+        long deadline = System.nanoTime() + RESTART_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Wal.Header now = readWalHeader();
+            if (now != null && !now.sameAs(header)) {
+                follow();
+                return;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
         }
     }
 
     /**
-     * TRUNCATE needs the write lock itself, so writers are let in between the last copy and the checkpoint; if a
-     * transaction slipped in, the checkpoint's frame count shows it and a new generation starts.
+     * Moves the read transaction off a fully checkpointed WAL once the app has restarted it. Such a read keeps the app
+     * from checkpointing, yet every commit past the autocheckpoint threshold still makes SQLite prepare a checkpoint
+     * of the whole new life before finding it cannot run: work that grows with the WAL, on the app's thread. A read
+     * of the new life stops its checkpoints at our read mark instead, where there is nothing left to prepare. The
+     * new read is not anchored: a restart in the moment between the two reads shows as a WAL that is not the
+     * current life at the next sync, and is analysed with the writers held out.
+     */
+    private void repin() throws SQLException {
+        endRead();
+        beginRead();
+    }
+
+    /** Runs one PASSIVE checkpoint on {@code c} (outside a transaction); true when it copied every frame of the WAL into the database. */
+    private static boolean checkpointedFully(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+            rs.next();
+            return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
+        }
+    }
+
+    /**
+     * TRUNCATE needs the write lock itself, so writers are let in between the last copy and the checkpoint. Whether
+     * one did is told by {@code PRAGMA data_version}, which changes when another connection commits: unchanged, the
+     * truncated life ended exactly where we stopped copying; changed, only a still intact tail can prove nothing was
+     * lost, else a new generation starts. (Attempted only when the WAL was quiet for a sync interval, see above.)
      */
     private void checkpointTruncate() throws IOException, SQLException {
-        copyFrames(true);
-        long framesCopied = (copied - Wal.HEADER_SIZE) / header.frameSize();
-        endRead();
-        int busy;
-        long logFrames;
+        long versionAtCopy;
+        lockWriters();
+        try {
+            copyFrames();
+            endRead();
+            versionAtCopy = dataVersion();
+        } finally {
+            unlockWriters();
+        }
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
             rs.next();
-            busy = rs.getInt(1);
-            logFrames = rs.getLong(2);
         }
+        boolean untouched = dataVersion() == versionAtCopy;
         lockWriters();
         try {
             Wal.Header now = readWalHeader();
             if (now != null && now.sameAs(header)) {
-                copyFrames(true); // busy: nothing was reset
-            } else if (busy == 0 && logFrames == framesCopied) {
-                nextLife(now); // the life ended exactly where we stopped copying
-            } else if (tailIntact(now)) {
+                copyFrames(); // busy: nothing was reset
+            } else if (untouched || tailIntact(now)) {
                 nextLife(now);
             } else {
                 startGeneration("a transaction committed during a TRUNCATE checkpoint could not be copied");
@@ -884,6 +994,14 @@ public final class Replicator implements AutoCloseable {
         }
         if (needSnapshot) {
             snapshot();
+        }
+    }
+
+    /** SQLite's count of commits by other connections, as seen by the reader connection (outside a transaction). */
+    private long dataVersion() throws SQLException {
+        try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -40,9 +40,28 @@ final class ShadowWal {
         return g.matches("[0-9a-f]{16}") ? g : null;
     }
 
+    /** Creates the shadow directory: only when replication starts (see {@link #createInside}). */
+    void createRoot() throws IOException {
+        Files.createDirectories(metaDir);
+    }
+
+    /**
+     * Creates {@code dir} inside the shadow directory, which must still exist: when the volume under the database
+     * has been unmounted (lazily: the database's connections still work), the shadow directory's path leads to the
+     * machine's root filesystem, and a sync must not start a shadow WAL there in the seconds before the volume guard
+     * notices.
+     */
+    private void createInside(Path dir) throws IOException {
+        if (!Files.isDirectory(metaDir)) {
+            throw new IOException("shadow WAL directory " + metaDir + " is gone (was the volume unmounted?); Lifeboat creates it again only "
+                    + "when replication starts");
+        }
+        Files.createDirectories(dir);
+    }
+
     /** Records {@code generation} as current (atomically) and removes every other generation's files. */
     void setGeneration(String generation) throws IOException {
-        Files.createDirectories(walDir(generation));
+        createInside(walDir(generation));
         Path tmp = metaDir.resolve("generation.tmp");
         Files.writeString(tmp, generation + "\n");
         SqliteFiles.moveIntoPlace(tmp, metaDir.resolve("generation"));
@@ -85,7 +104,7 @@ final class ShadowWal {
     /** Starts index {@code index}'s file with a WAL header. */
     void create(String generation, int index, Wal.Header header) throws IOException {
         Path f = file(generation, index);
-        Files.createDirectories(f.getParent());
+        createInside(f.getParent());
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap(header.bytes()));
             ch.force(true);
@@ -93,16 +112,13 @@ final class ShadowWal {
         SqliteFiles.fsyncDir(f.getParent());
     }
 
-    /** Appends whole committed transactions at {@code offset} (the file's current valid end). */
-    void append(String generation, int index, long offset, byte[] bytes, int len, boolean durable) throws IOException {
+    /** Appends whole committed transactions at {@code offset} (the file's current valid end), without fsync. */
+    void append(String generation, int index, long offset, byte[] bytes, int len) throws IOException {
         try (FileChannel ch = FileChannel.open(file(generation, index), StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(bytes, 0, len);
             long pos = offset;
             while (buf.hasRemaining()) {
                 pos += ch.write(buf, pos);
-            }
-            if (durable) {
-                ch.force(false);
             }
         }
     }

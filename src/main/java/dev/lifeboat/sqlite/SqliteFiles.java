@@ -37,11 +37,18 @@ public final class SqliteFiles {
     /** Runs {@code PRAGMA integrity_check} and returns its complaints (empty when the database is sound). */
     static List<String> integrityProblems(Path db) throws SQLException {
         List<String> problems = new ArrayList<>();
-        try (Connection c = open(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
-            while (rs.next()) {
-                String line = rs.getString(1);
-                if (!"ok".equals(line)) {
-                    problems.add(line);
+        try (Connection c = open(db); Statement s = c.createStatement()) {
+            // Read through a memory map: the check visits every page, and one pread per page made it the slowest
+            // step of a restore (1 GB: 1.2 s instead of 0.2 s). SQLite maps at most 2 GiB; the rest is read as usual.
+            try (ResultSet rs = s.executeQuery("PRAGMA mmap_size = " + (1L << 31))) {
+                rs.next();
+            }
+            try (ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
+                while (rs.next()) {
+                    String line = rs.getString(1);
+                    if (!"ok".equals(line)) {
+                        problems.add(line);
+                    }
                 }
             }
         }

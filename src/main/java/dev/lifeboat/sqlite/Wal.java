@@ -1,6 +1,7 @@
 package dev.lifeboat.sqlite;
 
-import java.nio.ByteBuffer;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -15,6 +16,9 @@ public final class Wal {
     public static final int FRAME_HEADER_SIZE = 24;
     private static final int MAGIC_LE = 0x377f0682;
     private static final int MAGIC_BE = 0x377f0683;
+    // Checksums are the agent's hottest loop (every WAL byte): ints are read straight out of the byte arrays.
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     private Wal() {
     }
@@ -71,39 +75,53 @@ public final class Wal {
      * are read in the byte order the header's magic names.
      */
     public static long[] checksum(boolean bigEndian, int s1, int s2, byte[] b, int off, int len) {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len).order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        long sum = sum(bigEndian ? INT_BE : INT_LE, s1, s2, b, off, len);
+        return new long[]{(int) (sum >>> 32), (int) sum};
+    }
+
+    /** The checksum pair continued over {@code len} bytes, packed as {@code s1 << 32 | s2}. */
+    private static long sum(VarHandle words, int s1, int s2, byte[] b, int off, int len) {
         int a = s1;
         int c = s2;
-        for (int i = 0; i < len; i += 8) {
-            a += buf.getInt(off + i) + c;
-            c += buf.getInt(off + i + 4) + a;
+        for (int i = off, end = off + len; i < end; i += 8) {
+            a += (int) words.get(b, i) + c;
+            c += (int) words.get(b, i + 4) + a;
         }
-        return new long[]{a, c};
+        return (long) a << 32 | (c & 0xffffffffL);
     }
 
     /**
-     * Checks that {@code frame} (frame header + page) continues the chain ending in {@code (s1, s2)} within the
-     * life of {@code header}; returns the frame's checksum pair, or null when it does not belong.
+     * True when the frame at {@code buf[off]} (frame header + page) belongs to the life of {@code header} and
+     * continues the chain ending in {@code (s1, s2)}; the frame's own pair is then {@link #checksum1}/{@link #checksum2}.
      */
-    public static int[] verifyFrame(Header header, int s1, int s2, byte[] frame) {
-        if (!header.saltsMatch(frame, 0)) {
-            return null;
+    public static boolean continuesChain(Header header, int s1, int s2, byte[] buf, int off) {
+        if (!header.saltsMatch(buf, off)) {
+            return false;
         }
-        long[] sum = checksum(header.bigEndianChecksum(), s1, s2, frame, 0, 8);
-        sum = checksum(header.bigEndianChecksum(), (int) sum[0], (int) sum[1], frame, FRAME_HEADER_SIZE, header.pageSize());
-        int c1 = be32(frame, 16);
-        int c2 = be32(frame, 20);
-        return (int) sum[0] == c1 && (int) sum[1] == c2 ? new int[]{c1, c2} : null;
+        VarHandle words = header.bigEndianChecksum() ? INT_BE : INT_LE;
+        long sum = sum(words, s1, s2, buf, off, 8);
+        sum = sum(words, (int) (sum >>> 32), (int) sum, buf, off + FRAME_HEADER_SIZE, header.pageSize());
+        return (int) (sum >>> 32) == checksum1(buf, off) && (int) sum == checksum2(buf, off);
     }
 
-    /** Page number of a frame. */
-    public static int pageNumber(byte[] frame) {
-        return be32(frame, 0);
+    /** First half of the checksum pair a frame carries. */
+    public static int checksum1(byte[] buf, int off) {
+        return be32(buf, off + 16);
     }
 
-    /** Database size in pages after the transaction a commit frame ends; 0 for frames that do not commit. */
-    public static int commitSize(byte[] frame) {
-        return be32(frame, 4);
+    /** Second half of the checksum pair a frame carries. */
+    public static int checksum2(byte[] buf, int off) {
+        return be32(buf, off + 20);
+    }
+
+    /** Page number of the frame at {@code buf[off]}. */
+    public static int pageNumber(byte[] buf, int off) {
+        return be32(buf, off);
+    }
+
+    /** Database size in pages after the transaction the frame at {@code buf[off]} commits; 0 for frames that do not commit. */
+    public static int commitSize(byte[] buf, int off) {
+        return be32(buf, off + 4);
     }
 
     static int be32(byte[] b, int off) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,16 +41,8 @@ class ReplicatorTest {
             r.sync();
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().checkpoints.get() > 0, "checkpoints should have run");
-            String expected = app.fingerprint();
-
-            Path mine = dir.resolve("lifeboat.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
-            assertEquals(expected, TestDb.fingerprint(mine));
-
-            Path theirs = dir.resolve("litestream.db");
-            Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
-            assertEquals(expected, TestDb.fingerprint(theirs));
-            assertTrue(SqliteFiles.integrityProblems(theirs).isEmpty());
+            bothToolsRestore(store, replica, app.fingerprint());
+            assertTrue(SqliteFiles.integrityProblems(dir.resolve("litestream.db")).isEmpty());
 
             var gen = ReplicaCatalog.load(store).generations().values().iterator().next();
             assertTrue(gen.segments().getLast().index() >= 2, "several WAL indexes expected: " + gen.segments());
@@ -171,5 +164,122 @@ class ReplicatorTest {
             new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
             assertEquals(app.fingerprint(), TestDb.fingerprint(out));
         }
+    }
+
+    @Test
+    void truncatingAQuietWalContinuesTheGeneration() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        // No PASSIVE checkpoints; TRUNCATE once the WAL passes 256 KiB and nobody wrote to it for a sync interval.
+        var settings = new Replicator.Settings(Duration.ofHours(1), Duration.ofHours(1), 1_000_000, 256 << 10);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, settings)) {
+            app.insert(0, 200, 3000);
+            r.sync(); // copies: not quiet
+            assertTrue(Files.size(SqliteFiles.wal(db)) > 256 << 10);
+            r.sync(); // quiet: truncates
+            assertEquals(0, Files.size(SqliteFiles.wal(db)), "the quiet WAL should have been truncated");
+            app.insert(200, 260, 3000);
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertEquals(1, r.stats().generations.get(), "nothing was committed during the TRUNCATE: same generation");
+            assertEquals(1, r.stats().index, "the truncated WAL's next life is the next index");
+            bothToolsRestore(store, replica, app.fingerprint());
+        }
+    }
+
+    @Test
+    void aWriterThatNeverPausesStillGetsItsWalRestartedInTheSameGeneration() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 10, 100);
+            r.sync();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                try (TestDb w = new TestDb(db)) {
+                    w.exec("PRAGMA synchronous=NORMAL");
+                    for (int i = 10; !stop.get(); i++) {
+                        w.insert(i, i + 1, 300); // back to back single-row commits
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            writer.start();
+            // Each sync finds far more than SMALL's checkpoint threshold: every one checkpoints and must see a restart.
+            while (r.stats().index < 2 && r.stats().syncs.get() < 200) {
+                Thread.sleep(100);
+                r.sync();
+            }
+            stop.set(true);
+            writer.join();
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(r.stats().index >= 2, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
+            assertEquals(1, r.stats().generations.get(), "restarts after Lifeboat's checkpoints continue the generation");
+            bothToolsRestore(store, replica, app.fingerprint());
+        }
+    }
+
+    @Test
+    void aSyncNeverRecreatesAVanishedShadowDirectory() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        Path shadowDir = dir.resolve(".app.db-lifeboat");
+        try (Replicator r = new Replicator("app", db, store, SMALL)) {
+            try (TestDb app = new TestDb(db)) {
+                app.insert(0, 100, 500);
+                r.sync();
+            }
+            assertTrue(Files.isDirectory(shadowDir));
+            // A lazily unmounted volume, seen from the path: the shadow directory is gone and the app has started a
+            // new database file where the old one was (on the machine's root filesystem).
+            ShadowWal.deleteTree(shadowDir);
+            Files.move(db, dir.resolve("elsewhere.db"));
+            Files.deleteIfExists(SqliteFiles.wal(db));
+            Files.deleteIfExists(SqliteFiles.shm(db));
+            try (TestDb app = new TestDb(db)) {
+                app.insert(0, 10, 500);
+                r.sync();
+                r.sync();
+            }
+            assertFalse(Files.exists(shadowDir), "a sync must not create the shadow directory");
+            assertTrue(r.stats().syncErrors.get() > 0);
+            assertTrue(r.stats().lastError.contains("gone"), r.stats().lastError);
+        }
+        try (Replicator r = new Replicator("app", db, store, SMALL)) {
+            r.sync(); // replication starts again: now it may
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(Files.isDirectory(shadowDir));
+        }
+    }
+
+    @Test
+    void aQuietDatabaseIsCheckpointedOnceNotAtEverySync() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 400, 3000); // past SMALL's checkpoint threshold, far below its TRUNCATE size
+            r.sync();
+            long checkpoints = r.stats().checkpoints.get();
+            assertTrue(checkpoints > 0);
+            for (int i = 0; i < 3; i++) {
+                r.sync(); // the app wrote nothing since: its WAL is checkpointed already and not restarted yet
+            }
+            assertEquals(checkpoints, r.stats().checkpoints.get());
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+        }
+    }
+
+    /** Lifeboat and litestream 0.3.13 both restore the replica to exactly {@code expected}. */
+    private void bothToolsRestore(ObjectStore store, Path replica, String expected) throws Exception {
+        Path mine = dir.resolve("lifeboat.db");
+        new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
+        assertEquals(expected, TestDb.fingerprint(mine));
+        Path theirs = dir.resolve("litestream.db");
+        Litestream.restore(theirs, "file://" + replica.toAbsolutePath());
+        assertEquals(expected, TestDb.fingerprint(theirs));
     }
 }
