@@ -29,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CrashConsistencyTest {
     static final int CYCLES = Integer.getInteger("lifeboat.crash.cycles", 50);
+    /** Kill moments differ per run (each run explores new ones); a failure names the seed to retry it with. */
+    static final long SEED = Long.getLong("lifeboat.crash.seed", System.nanoTime());
 
     @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
@@ -64,7 +66,8 @@ class CrashConsistencyTest {
             }
         }, "writer");
         writer.start();
-        Random random = new Random(42);
+        Random random = new Random(SEED);
+        System.out.println("CrashConsistencyTest: " + CYCLES + " cycles, -Dlifeboat.crash.seed=" + SEED + ", files in " + dir);
         int restoredNonEmpty = 0;
         try {
             for (int cycle = 0; cycle < CYCLES; cycle++) {
