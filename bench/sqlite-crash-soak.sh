@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 . bin/jdk.sh
 cycles=${1:-300}
 runs=${2:-3}
+mkdir -p target
 for run in $(seq 1 "$runs"); do
   start=$(date +%s)
   if ! ./mvnw -B -q -ntp test -Dtest=CrashConsistencyTest -Dsurefire.failIfNoSpecifiedTests=false \
