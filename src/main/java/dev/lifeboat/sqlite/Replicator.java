@@ -94,6 +94,8 @@ public final class Replicator implements AutoCloseable {
     /** Whether this replicator has opened the database once (see {@link ShadowWal#createRoot}). */
     private boolean started;
     private Connection locker;
+    /** Keeps the app's futile checkpoint attempts short between Lifeboat's own checkpoints (see the class). */
+    private final CheckpointerLock checkpointer;
     // Snapshots read the database file through this one descriptor, opened with the connections and closed after
     // them: closing any descriptor of a file drops all of this process's POSIX locks on it, SQLite's included.
     private RandomAccessFile dbFile;
@@ -139,6 +141,7 @@ public final class Replicator implements AutoCloseable {
         this.store = store;
         this.settings = settings;
         this.shadow = new ShadowWal(this.db);
+        this.checkpointer = new CheckpointerLock(this.db);
     }
 
     public ReplicaStats stats() {
@@ -210,6 +213,7 @@ public final class Replicator implements AutoCloseable {
         }
         stats.walBytes = Files.exists(walPath) ? Files.size(walPath) : 0;
         stats.state = "replicating";
+        checkpointer.acquire();
     }
 
     // ---------------------------------------------------------------- SQLite connections and locks
@@ -237,6 +241,11 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void closeConnections() {
+        try {
+            checkpointer.release(); // before SQLite may checkpoint while closing
+        } catch (IOException e) {
+            LOG.debugf("sqlite %s: releasing the checkpointer lock: %s", name, e.getMessage());
+        }
         for (Connection c : new Connection[]{reader, locker}) {
             if (c != null) {
                 try {
@@ -249,6 +258,11 @@ public final class Replicator implements AutoCloseable {
         reader = null;
         locker = null;
         complete = false;
+        try {
+            checkpointer.close(); // after the connections: closing it drops this process's locks on the -shm file
+        } catch (IOException e) {
+            LOG.debugf("sqlite %s: closing the -shm file: %s", name, e.getMessage());
+        }
         if (dbFile != null) {
             try {
                 dbFile.close();
@@ -871,6 +885,7 @@ public final class Replicator implements AutoCloseable {
         if (!truncate && !passive) {
             return;
         }
+        checkpointer.release(); // taken again at the end of the sync
         try {
             if (truncate) {
                 checkpointTruncate();

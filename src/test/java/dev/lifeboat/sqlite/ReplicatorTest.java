@@ -274,6 +274,34 @@ class ReplicatorTest {
     }
 
     /** Lifeboat and litestream 0.3.13 both restore the replica to exactly {@code expected}. */
+    /** Between its own checkpoints Lifeboat holds SQLite's checkpointer lock: another process's checkpoint reports busy. */
+    @Test
+    void theAppsCheckpointsWaitWhileTheReplicatorRunsAndResumeAfterIt() throws Exception {
+        Path db = dir.resolve("app.db");
+        ObjectStore store = new FileStore(dir.resolve("replica/app"));
+        try (TestDb app = new TestDb(db)) {
+            app.insert(0, 50, 500);
+            try (Replicator r = new Replicator("app", db, store, SMALL)) {
+                r.sync();
+                assertEquals("1", otherProcessCheckpoint(db).split("\\|")[0], "busy while the replicator holds the lock");
+                app.insert(50, 400, 3000); // past SMALL's 200 pages: the replicator checkpoints itself
+                r.sync();
+                assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+                assertTrue(r.stats().checkpoints.get() > 0, "Lifeboat's own checkpoints still run");
+                assertEquals("1", otherProcessCheckpoint(db).split("\\|")[0], "taken again after Lifeboat's checkpoint");
+            }
+            assertEquals("0", otherProcessCheckpoint(db).split("\\|")[0], "released when the replicator closes");
+        }
+    }
+
+    /** Runs {@code PRAGMA wal_checkpoint(PASSIVE)} in the sqlite3 program; returns its "busy|log|checkpointed" line. */
+    private static String otherProcessCheckpoint(Path db) throws Exception {
+        Process p = new ProcessBuilder("sqlite3", db.toString(), "PRAGMA wal_checkpoint(PASSIVE);").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).trim();
+        assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
     private void bothToolsRestore(ObjectStore store, Path replica, String expected) throws Exception {
         Path mine = dir.resolve("lifeboat.db");
         new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));

@@ -1,0 +1,79 @@
+package dev.lifeboat.sqlite;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Holds SQLite's checkpointer lock of one database between Lifeboat's own checkpoints, so the app's connections do
+ * not attempt theirs.
+ * <p>
+ * Why: while Lifeboat's read transaction pins the WAL, every commit the app makes past its auto-checkpoint threshold
+ * (1000 pages) starts a checkpoint that cannot finish: it takes and drops several locks of the {@code -shm} file
+ * (a system call each) before giving up, on the app's own thread, for every transaction. With the checkpointer lock
+ * taken, the attempt ends at its first lock. Measured with single-row inserts: the writer's rate beside a pinned WAL
+ * rose from about 85% to about 97% of its rate alone.
+ * <p>
+ * The lock is the byte SQLite's unix VFS uses for it in the {@code -shm} file (offset 120 + 1), taken with the same
+ * POSIX record locks SQLite uses, so SQLite in another process sees a checkpoint in progress. It is an optimisation
+ * only: nothing relies on it for safety (the read transaction keeps unshipped frames in place), and an app's
+ * explicit {@code PRAGMA wal_checkpoint} simply reports busy while it is held. Because POSIX locks belong to the
+ * process, SQLite's own locking in this process would silently share or drop it: it is released around every
+ * checkpoint Lifeboat runs, and the channel is closed only after this process's SQLite connections to the database
+ * (closing a descriptor of a file drops all of the process's locks on it).
+ */
+final class CheckpointerLock implements AutoCloseable {
+    /** UNIX_SHM_BASE ((22 + SQLITE_SHM_NLOCK) * 4 = 120) + WAL_CKPT_LOCK (1), from SQLite's os_unix.c and wal.c. */
+    private static final long CHECKPOINTER_BYTE = 121;
+
+    private final Path shm;
+    private FileChannel channel;
+    private FileLock held;
+
+    CheckpointerLock(Path db) {
+        this.shm = SqliteFiles.shm(db);
+    }
+
+    /** Takes the lock unless a checkpoint (the app's) holds it; false then, to be tried again later. */
+    boolean acquire() throws IOException {
+        if (held != null && held.isValid()) {
+            return true;
+        }
+        if (channel == null) {
+            channel = FileChannel.open(shm, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        try {
+            held = channel.tryLock(CHECKPOINTER_BYTE, 1, false);
+        } catch (OverlappingFileLockException e) {
+            held = null; // not ours to take in this process
+        }
+        return held != null;
+    }
+
+    /** Lets checkpoints run again (Lifeboat's own, or the app's). */
+    void release() throws IOException {
+        if (held != null) {
+            FileLock h = held;
+            held = null;
+            if (h.isValid()) {
+                h.release();
+            }
+        }
+    }
+
+    /** Releases the lock and closes the file; call only after this process's SQLite connections to the database are closed. */
+    @Override
+    public void close() throws IOException {
+        try {
+            release();
+        } finally {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+        }
+    }
+}
