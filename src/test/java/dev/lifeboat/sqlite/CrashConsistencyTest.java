@@ -69,6 +69,7 @@ class CrashConsistencyTest {
         Random random = new Random(SEED);
         System.out.println("CrashConsistencyTest: " + CYCLES + " cycles, -Dlifeboat.crash.seed=" + SEED + ", files in " + dir);
         int restoredNonEmpty = 0;
+        int continued = 0;
         try {
             for (int cycle = 0; cycle < CYCLES; cycle++) {
                 Process agent = startAgent(db, replica, cycle);
@@ -76,12 +77,24 @@ class CrashConsistencyTest {
                     awaitFirstSync(agent, dir.resolve("agent-" + cycle + ".log")); // else: killed while starting up
                 }
                 Thread.sleep(random.nextInt(500));
+                // Every other cycle a reader keeps the app from restarting the WAL while the agent is down, so that the
+                // restarted agent continues its generation (else the app's own checkpoints usually force a new one).
+                Connection pin = cycle % 2 == 1 ? pinWal(db) : null;
                 agent.destroyForcibly(); // SIGKILL
                 agent.waitFor(10, TimeUnit.SECONDS);
                 assertNull(writerError.get(), () -> "writer failed: " + writerError.get());
                 long n = checkRestore(replica, dir.resolve("restore-" + cycle + ".db"), committed.get());
                 if (n > 0) {
                     restoredNonEmpty++;
+                }
+                if (pin != null) {
+                    Process next = startAgent(db, replica, cycle + 1000);
+                    awaitFirstSync(next, dir.resolve("agent-" + (cycle + 1000) + ".log"));
+                    pin.close();
+                    continued += Files.readString(dir.resolve("agent-" + (cycle + 1000) + ".log")).contains("continuing generation") ? 1 : 0;
+                    next.destroyForcibly();
+                    next.waitFor(10, TimeUnit.SECONDS);
+                    checkRestore(replica, dir.resolve("restore-" + cycle + "-continued.db"), committed.get());
                 }
             }
         } finally {
@@ -91,6 +104,8 @@ class CrashConsistencyTest {
         assertNull(writerError.get());
         assertTrue(restoredNonEmpty > CYCLES / 2, "most cycles should have replicated something: " + restoredNonEmpty
                 + "; last log: " + Files.readString(dir.resolve("agent-" + (CYCLES - 1) + ".log")));
+        System.out.println("CrashConsistencyTest: " + restoredNonEmpty + " non-empty restores, " + continued + " restarts continued their generation");
+        assertTrue(continued > CYCLES / 8, "restarts behind a pinned WAL should mostly continue their generation: " + continued);
 
         // Graceful stop: nothing committed may be lost.
         Process agent = startAgent(db, replica, -1);
@@ -100,6 +115,16 @@ class CrashConsistencyTest {
         long n = checkRestore(replica, dir.resolve("restore-final.db"), committed.get());
         assertEquals(committed.get(), n, "after a graceful stop the replica must hold every committed row; log: "
                 + Files.readString(dir.resolve("agent--1.log")));
+    }
+
+    /** A read transaction on the database: SQLite cannot restart the WAL past it. */
+    private static Connection pinWal(Path db) throws SQLException {
+        Connection c = SqliteFiles.open(db);
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+            rs.next();
+        }
+        return c;
     }
 
     private static void awaitFirstSync(Process agent, Path log) throws Exception {
