@@ -251,35 +251,36 @@ public final class ReplicationBench {
     }
 
     static long latestWal(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(f -> f.toString().endsWith(".wal.lz4")).mapToLong(f -> f.toFile().lastModified()).max().orElse(0);
-        }
+        return walk(dir, s -> s.filter(f -> f.toString().endsWith(".wal.lz4")).mapToLong(f -> f.toFile().lastModified()).max().orElse(0));
     }
 
     static long countWal(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(f -> f.toString().endsWith(".wal.lz4")).count();
-        }
+        return walk(dir, s -> s.filter(f -> f.toString().endsWith(".wal.lz4")).count());
     }
 
     static long countObjects(Path dir) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            return 0;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).count();
-        }
+        return walk(dir, s -> s.filter(Files::isRegularFile).count());
     }
 
     static void awaitObjects(Path dir, long n, int seconds) throws Exception {
         for (int i = 0; i < seconds * 10 && countObjects(dir) < n; i++) {
             Thread.sleep(100);
+        }
+    }
+
+    /** Applies {@code f} to the files under {@code dir}, again when S3Proxy renamed a temporary file away meanwhile. */
+    static long walk(Path dir, java.util.function.ToLongFunction<Stream<Path>> f) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            if (!Files.isDirectory(dir)) {
+                return 0;
+            }
+            try (Stream<Path> s = Files.walk(dir)) {
+                return f.applyAsLong(s);
+            } catch (java.io.UncheckedIOException vanished) {
+                if (attempt == 10) {
+                    throw vanished;
+                }
+            }
         }
     }
 
