@@ -2,7 +2,6 @@ package dev.lifeboat.sqlite;
 
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
-import net.jpountz.lz4.LZ4FrameOutputStream;
 import net.jpountz.xxhash.XXHashFactory;
 
 import java.io.IOException;
@@ -10,11 +9,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 
 /**
- * LZ4 frame format (the {@code .lz4} of Litestream's snapshots and WAL segments). Uses lz4-java's pure-Java
- * ("safe") codec and xxHash only: no JNI, so the native image needs no bundled library. Frames are written with
- * independent blocks and a content checksum, as Litestream's Go writer does, but in 256 KiB blocks instead of its
- * 4 MiB: a stream buffers two blocks, which matters in the agent's small heap, and LZ4 only looks 64 KiB back
- * anyway. Litestream reads any block size; any valid frame is read here.
+ * LZ4 frame format (the {@code .lz4} of Litestream's snapshots and WAL segments), pure Java only: no JNI, so the
+ * native image needs no bundled library. Frames are written ({@link Lz4FrameWriter}) with independent blocks and a
+ * content checksum, as Litestream's Go writer does, but in 256 KiB blocks instead of its 4 MiB: a stream buffers a
+ * block, which matters in the agent's small heap, and LZ4 only looks 64 KiB back anyway. Litestream reads any block
+ * size; any valid frame is read here (lz4-java's "safe" decoder).
  */
 public final class Lz4Frames {
     private static final LZ4Factory LZ4 = LZ4Factory.safeInstance();
@@ -25,8 +24,7 @@ public final class Lz4Frames {
 
     /** Compresses everything written to the returned stream into {@code out}; closing it finishes the frame and closes {@code out}. */
     public static OutputStream compress(OutputStream out) throws IOException {
-        return new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_256KB, -1L, LZ4.fastCompressor(),
-                XXHASH.hash32(), LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE, LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM);
+        return new Lz4FrameWriter(out);
     }
 
     /** Decompresses one or more concatenated frames read from {@code in}; the content checksum is verified at the end. */
