@@ -19,7 +19,7 @@ for run in $(seq 1 "$runs"); do
     echo "soak: run $run of $runs FAILED (full output: target/crash-soak-$run.log)"
     exit 1
   fi
-  seed=$(grep -ho 'crash.seed=[-0-9]*' target/surefire-reports/*CrashConsistencyTest*-output.txt target/crash-soak-$run.log 2>/dev/null | head -1)
+  seed=$(grep -ho "crash.seed=[-0-9]*" "target/crash-soak-$run.log" | head -1 || true)
   echo "soak: run $run of $runs passed: $cycles SIGKILL cycles + graceful stop, $((($(date +%s) - start))) s ($seed)"
 done
 echo "soak: $((cycles * runs)) SIGKILL cycles, every restore intact and a committed prefix"
