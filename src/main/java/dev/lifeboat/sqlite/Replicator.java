@@ -64,10 +64,13 @@ public final class Replicator implements AutoCloseable {
     /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
     private static final Duration RESTART_WAIT = Duration.ofMillis(20);
     /**
-     * Largest WAL segment uploaded as one object: a burst of writes becomes several segments, so an upload's buffer
-     * (the store buffers up to a part before sending) stays small whatever the app writes in one sync interval.
+     * Largest WAL segment uploaded as one object (uncompressed bytes). Memory does not depend on it (segments are
+     * streamed from the shadow file and the store buffers at most a few parts); it bounds what a failed upload
+     * repeats. It used to be 8 MiB, which turned one second of a busy app's WAL into dozens of objects (one
+     * request each, where litestream makes one); LZ4 shrinks typical WAL frames 5-20x, so 64 MiB is usually one
+     * part.
      */
-    static final long MAX_SEGMENT_BYTES = 8L << 20;
+    static final long MAX_SEGMENT_BYTES = 64L << 20;
 
     /**
      * Tuning of one database's replication.
@@ -356,18 +359,31 @@ public final class Replicator implements AutoCloseable {
         Snapshot newestSnap = remote.latestSnapshot().orElseThrow();
         int rIndex = newestSnap.index();
         long rEnd = 0;
-        byte[] lastShipped = null;
+        byte[] lastShipped = null; // the end of the last segment (all of it when short)
         if (!remote.segments().isEmpty()) {
             Segment last = remote.segments().getLast();
             if (last.index() >= rIndex) {
                 if (codec.encrypts() && codec.identities().isEmpty()) {
                     return "the replica is encrypted and no identity-files are configured to read where it ends";
                 }
+                long length;
                 try (InputStream in = codec.decode(store.get(ReplicaLayout.segmentKey(g, last.index(), last.offset())))) {
-                    lastShipped = in.readAllBytes();
+                    // Only the end is compared below: a segment can be far larger than the agent's heap.
+                    byte[] ring = new byte[4096 + Wal.FRAME_HEADER_SIZE];
+                    length = 0;
+                    for (int n; (n = in.read(batch, 0, batch.length)) > 0; length += n) {
+                        for (int k = Math.max(0, n - ring.length); k < n; k++) {
+                            ring[(int) ((length + k) % ring.length)] = batch[k];
+                        }
+                    }
+                    int kept = (int) Math.min(length, ring.length);
+                    lastShipped = new byte[kept];
+                    for (int k = 0; k < kept; k++) {
+                        lastShipped[k] = ring[(int) ((length - kept + k) % ring.length)];
+                    }
                 }
                 rIndex = last.index();
-                rEnd = last.offset() + lastShipped.length;
+                rEnd = last.offset() + length;
             }
         }
         int current = local.getLast();
@@ -385,9 +401,8 @@ public final class Replicator implements AutoCloseable {
                 return "replica holds more of WAL index " + rIndex + " than the shadow WAL";
             }
             if (lastShipped != null && lastShipped.length >= Wal.FRAME_HEADER_SIZE) {
-                int n = Math.min(lastShipped.length, 4096 + Wal.FRAME_HEADER_SIZE);
-                byte[] mine = shadow.read(g, rIndex, rEnd - n, n);
-                if (!Arrays.equals(mine, Arrays.copyOfRange(lastShipped, lastShipped.length - n, lastShipped.length))) {
+                byte[] mine = shadow.read(g, rIndex, rEnd - lastShipped.length, lastShipped.length);
+                if (!Arrays.equals(mine, lastShipped)) {
                     return "replica and shadow WAL disagree at index " + rIndex;
                 }
             }
