@@ -64,12 +64,13 @@ public final class Replicator implements AutoCloseable {
     /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
     private static final Duration RESTART_WAIT = Duration.ofMillis(20);
     /**
-     * Largest WAL segment uploaded as one object (uncompressed bytes). Memory does not depend on it (segments are
-     * streamed from the shadow file and the store buffers at most a few parts); it bounds what a failed upload
-     * repeats. It used to be 8 MiB, which turned one second of a busy app's WAL into dozens of objects (one
-     * request each, where litestream makes one); LZ4 shrinks typical WAL frames 5-20x, so 64 MiB is usually one
-     * part.
+     * A WAL segment ends once it has sent this many (compressed) bytes, or at {@link #MAX_SEGMENT_BYTES} of WAL: a
+     * burst of writes becomes a few objects that each become visible (restorable) as soon as they are uploaded,
+     * instead of one that waits for the whole burst. Memory does not depend on either (segments are streamed from
+     * the shadow file; the store buffers at most a few parts). A fixed 8 MiB of WAL per segment used to turn one
+     * second of a busy app into dozens of objects, where LZ4 had shrunk them to a few MiB in all.
      */
+    static final long SEGMENT_TARGET_BYTES = 4L << 20;
     static final long MAX_SEGMENT_BYTES = 64L << 20;
 
     /**
@@ -763,8 +764,8 @@ public final class Replicator implements AutoCloseable {
             while (size > shipOffset) {
                 long end = Math.min(size, shipOffset + MAX_SEGMENT_BYTES);
                 String key = ReplicaLayout.segmentKey(generation, shipIndex, shipOffset);
-                try (Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new NonClosing(up))) {
-                    copyShadow(shipIndex, shipOffset, end, lz);
+                try (Upload up = store.beginUpload(key); SegmentSink sink = new SegmentSink(up); OutputStream lz = codec.encode(sink)) {
+                    end = copyShadow(shipIndex, shipOffset, end, lz, sink);
                     lz.close();
                     up.complete();
                 }
@@ -788,10 +789,15 @@ public final class Replicator implements AutoCloseable {
         }
     }
 
-    private void copyShadow(int i, long from, long to, OutputStream out) throws IOException {
+    /**
+     * Writes shadow file {@code i}'s bytes from {@code from} towards {@code to} into {@code out}, stopping early once
+     * {@code sink} has sent {@link #SEGMENT_TARGET_BYTES}; returns where it stopped.
+     */
+    private long copyShadow(int i, long from, long to, OutputStream out, SegmentSink sink) throws IOException {
         try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
             byte[] buf = batch;
-            for (long pos = from; pos < to; ) {
+            long pos = from;
+            while (pos < to && sink.sent < SEGMENT_TARGET_BYTES) {
                 int len = (int) Math.min(buf.length, to - pos);
                 if (readUpTo(ch, buf, len, pos) < len) {
                     throw new IOException("shadow WAL " + shadow.file(generation, i) + " is shorter than expected");
@@ -799,18 +805,25 @@ public final class Replicator implements AutoCloseable {
                 out.write(buf, 0, len);
                 pos += len;
             }
+            return pos;
         }
     }
 
-    /** Lets the LZ4 stream finish its frame without closing (and so aborting) the upload underneath. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
+    /**
+     * What the LZ4 stream writes into: counts what it sent, and lets the stream finish its frame without closing
+     * (and so aborting) the upload underneath.
+     */
+    private static final class SegmentSink extends java.io.FilterOutputStream {
+        long sent;
+
+        SegmentSink(OutputStream out) {
             super(out);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
+            sent += len;
         }
 
         @Override
@@ -855,7 +868,7 @@ public final class Replicator implements AutoCloseable {
             String key = ReplicaLayout.snapshotKey(generation, index);
             byte[] page = new byte[pageSize];
             try (RandomAccessFile sf = header == null ? null : new RandomAccessFile(shadow.file(generation, index).toFile(), "r");
-                 Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new NonClosing(up))) {
+                 Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new SegmentSink(up))) {
                 for (int p = 1; p <= pages; p++) {
                     Long off = latest.get(p);
                     RandomAccessFile src = off != null ? sf : dbf;

@@ -49,6 +49,26 @@ class ReplicatorTest {
         }
     }
 
+    /** One sync's burst of incompressible WAL is shipped as several segments that restore as one index. */
+    @Test
+    void aBurstLargerThanOneSegmentIsShippedInSeveral() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        var noCheckpoints = new Replicator.Settings(Duration.ofHours(1), Duration.ofHours(1), 1_000_000, 1L << 40);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, noCheckpoints)) {
+            app.insert(0, 10, 100);
+            r.sync();
+            app.insert(10, 3000, 3500); // ~10 MiB of pseudo-random payload in one sync interval
+            r.sync();
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            var gen = ReplicaCatalog.load(store).generations().values().iterator().next();
+            long inIndex0 = gen.segments().stream().filter(s -> s.index() == 0).count();
+            assertTrue(inIndex0 >= 3, "expected the burst in several segments of index 0: " + gen.segments());
+            bothToolsRestore(store, replica, app.fingerprint());
+        }
+    }
+
     @Test
     void pointInTimeRestoreReturnsTheStateAtThatTime() throws Exception {
         Path db = dir.resolve("app.db");
