@@ -144,7 +144,9 @@ class CrashConsistencyTest {
     private Process startAgent(Path db, Path replica, int cycle) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dir.resolve("agent-" + cycle + ".log");
-        return new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+        return new ProcessBuilder(List.of(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                // native libraries the drivers unpack stay in this test's directory: a SIGKILLed JVM never deletes them
+                "-Djava.io.tmpdir=" + dir, "-cp", System.getProperty("java.class.path"),
                 ReplicatorProcessMain.class.getName(), db.toString(), replica.toString(), "100", "300", "2000"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
