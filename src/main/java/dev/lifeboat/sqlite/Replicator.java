@@ -7,6 +7,7 @@ import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.Upload;
 import org.jboss.logging.Logger;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -28,6 +30,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Continuous replication of one SQLite database into a Litestream-0.3-layout replica. Not thread-safe: one thread
@@ -131,7 +134,7 @@ public final class Replicator implements AutoCloseable {
     /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
     private long checkpointedThrough = -1;
     /** The WAL's modification time seen by the previous sync's checkpoint decision. */
-    private java.nio.file.attribute.FileTime lastWalChange;
+    private FileTime lastWalChange;
 
     public Replicator(String name, Path db, ObjectStore store, Settings settings) {
         this(name, db, store, settings, ReplicaCodec.PLAIN);
@@ -307,7 +310,7 @@ public final class Replicator implements AutoCloseable {
                     if (!busy || System.nanoTime() > deadline) {
                         throw e;
                     }
-                    java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    LockSupport.parkNanos(50_000);
                 }
             }
         }
@@ -813,7 +816,7 @@ public final class Replicator implements AutoCloseable {
      * What the LZ4 stream writes into: counts what it sent, and lets the stream finish its frame without closing
      * (and so aborting) the upload underneath.
      */
-    private static final class SegmentSink extends java.io.FilterOutputStream {
+    private static final class SegmentSink extends FilterOutputStream {
         long sent;
 
         SegmentSink(OutputStream out) {
@@ -900,7 +903,7 @@ public final class Replicator implements AutoCloseable {
         }
         long frames = (copied - Wal.HEADER_SIZE) / header.frameSize();
         long walSize = Files.exists(walPath) ? Files.size(walPath) : 0;
-        java.nio.file.attribute.FileTime changed = walSize > 0 ? Files.getLastModifiedTime(walPath) : null;
+        FileTime changed = walSize > 0 ? Files.getLastModifiedTime(walPath) : null;
         boolean quiet = !copiedThisSync && changed != null && changed.equals(lastWalChange);
         lastWalChange = changed;
         // TRUNCATE lets the app's writers in between our last copy and the checkpoint, and a transaction that slips
@@ -954,7 +957,7 @@ public final class Replicator implements AutoCloseable {
             for (int attempt = 0; attempt < 3 && !checkpointedFully(reader); attempt++) {
                 // The app's own checkpoint, started after its last commit, holds the checkpoint lock: it is finishing
                 // the same work.
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                LockSupport.parkNanos(200_000);
             }
             anchorRead();
             checkpointedThrough = copied;
@@ -976,7 +979,7 @@ public final class Replicator implements AutoCloseable {
                 follow();
                 return;
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            LockSupport.parkNanos(100_000);
         }
     }
 
