@@ -44,6 +44,8 @@ import java.util.concurrent.locks.LockSupport;
  * file of the current WAL index and ships them as one segment. Lifeboat's checkpoints hold the app's writers
  * (BEGIN IMMEDIATE on a second connection) only while they copy the last frames, checkpoint PASSIVE and take the
  * read transaction back, so the following WAL restart is known to lose nothing and simply starts the next index.
+ * Between its checkpoints Lifeboat also holds SQLite's checkpointer lock ({@link CheckpointerLock}): for the app's
+ * speed, not for safety.
  *
  * <h2>When continuity breaks</h2>
  * Any WAL change that cannot be proven to follow the copied frames (a restart Lifeboat did not see coming, a WAL
