@@ -48,17 +48,30 @@ public record ReplicaCodec(List<AgeRecipient> recipients, List<AgeIdentity> iden
 
     /** Wraps a download; an encrypted object without an identity is a clear error, not an LZ4 one. */
     public InputStream decode(InputStream in) throws IOException {
+        return decode(in, false);
+    }
+
+    /**
+     * Wraps the download of a large object (a snapshot): its LZ4 blocks are decompressed by several threads
+     * ({@link ParallelLz4Input}); close the result to stop them.
+     */
+    public InputStream decodeLarge(InputStream in) throws IOException {
+        return decode(in, true);
+    }
+
+    private InputStream decode(InputStream in, boolean large) throws IOException {
         BufferedInputStream b = new BufferedInputStream(in, 64 * 1024);
         b.mark(AGE_MAGIC.length);
         byte[] head = b.readNBytes(AGE_MAGIC.length);
         b.reset();
+        InputStream compressed = b;
         if (Arrays.equals(head, AGE_MAGIC)) {
             if (identities.isEmpty()) {
                 b.close();
                 throw new IOException("the replica is age-encrypted: set encryption.identity-files for this database to decrypt it");
             }
-            return Lz4Frames.decompress(Age.decrypt(b, identities));
+            compressed = Age.decrypt(b, identities);
         }
-        return Lz4Frames.decompress(b);
+        return large ? new ParallelLz4Input(compressed) : Lz4Frames.decompress(compressed);
     }
 }

@@ -24,11 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Rebuilds a database file from a replica (Litestream 0.3 layout, written by Lifeboat or by litestream): the chosen
@@ -120,8 +117,12 @@ public final class SqliteRestorer {
         deleteWithSidecars(tmp);
         long started = System.nanoTime();
         try {
-            try (InputStream in = codec.decode(store.get(ReplicaLayout.snapshotKey(g.name(), snap.index())))) {
-                writeOverlapped(in, tmp);
+            String snapshotKey = ReplicaLayout.snapshotKey(g.name(), snap.index());
+            try (InputStream in = codec.decodeLarge(store.get(snapshotKey)); OutputStream os = new FlushingFileOutput(tmp)) {
+                // Blocks are decompressed by the decoder's threads; this one checks the content checksum and writes.
+                in.transferTo(os);
+            } catch (IOException e) {
+                throw new IOException("cannot restore snapshot " + snapshotKey + ": " + e.getMessage(), e);
             }
             int lastIndex = snap.index();
             long lastEnd = 0;
@@ -157,77 +158,6 @@ public final class SqliteRestorer {
             return new Result(g.name(), snap.index(), lastIndex, lastEnd, bytes);
         } finally {
             deleteWithSidecars(tmp);
-        }
-    }
-
-    /**
-     * Writes {@code in} to {@code file}, decoding (LZ4, content checksum, age) in this thread while another writes the
-     * decoded chunks: a snapshot is the whole database, and the two steps take about as long as each other.
-     */
-    private static void writeOverlapped(InputStream in, Path file) throws IOException {
-        int size = 1 << 20;
-        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(4);
-        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(6);
-        for (int i = 0; i < 6; i++) {
-            free.add(new byte[size]);
-        }
-        try (OutputStream os = Files.newOutputStream(file)) {
-            CompletableFuture<Void> writer = inThread("lifeboat-restore-writer", () -> {
-                try {
-                    for (Chunk c = full.take(); c != Chunk.END; c = full.take()) {
-                        os.write(c.bytes(), 0, c.length());
-                        free.add(c.bytes());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
-                }
-            });
-            try {
-                while (true) {
-                    byte[] b = handOver(() -> free.poll(100, TimeUnit.MILLISECONDS), writer);
-                    int n = in.readNBytes(b, 0, size);
-                    if (n == 0) {
-                        break;
-                    }
-                    handOver(() -> full.offer(new Chunk(b, n), 100, TimeUnit.MILLISECONDS) ? b : null, writer);
-                }
-            } finally {
-                // The writer stops in every case, and before the file is closed under it.
-                if (!writer.isDone()) {
-                    handOver(() -> full.offer(Chunk.END, 100, TimeUnit.MILLISECONDS) ? Chunk.END : null, writer);
-                }
-                writer.handle((v, e) -> null).join();
-            }
-            await(writer);
-        }
-    }
-
-    /** A decoded piece of a snapshot on its way to the file; {@link #END} ends the stream. */
-    private record Chunk(byte[] bytes, int length) {
-        static final Chunk END = new Chunk(new byte[0], 0);
-    }
-
-    private interface Step<T> {
-        T tryOnce() throws InterruptedException;
-    }
-
-    /** Retries {@code step} (a timed queue operation) until it succeeds; rethrows the failure of {@code other} once it is done. */
-    private static <T> T handOver(Step<T> step, CompletableFuture<Void> other) throws IOException {
-        try {
-            while (true) {
-                T done = step.tryOnce();
-                if (done != null) {
-                    return done;
-                }
-                if (other.isDone()) {
-                    await(other);
-                    throw new IOException("restore writer stopped early");
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while restoring", e);
         }
     }
 

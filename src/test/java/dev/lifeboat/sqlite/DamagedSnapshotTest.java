@@ -1,0 +1,65 @@
+package dev.lifeboat.sqlite;
+
+import dev.lifeboat.store.FileStore;
+import dev.lifeboat.store.ObjectStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A snapshot damaged in the bucket fails the restore with a message naming the object, and leaves nothing behind:
+ * no database at the target, no temporary file, no decoder thread. The same replica restores once repaired.
+ */
+class DamagedSnapshotTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFlippedByteInTheSnapshotFailsTheRestoreAndLeavesNothingInPlace() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        String fingerprint;
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, ReplicatorTest.SMALL)) {
+            app.insert(0, 3000, 1000); // a few MB: many LZ4 blocks
+            r.sync();
+            fingerprint = app.fingerprint();
+        }
+        Path snapshot;
+        try (Stream<Path> s = Files.walk(replica)) {
+            snapshot = s.filter(f -> f.toString().endsWith(".snapshot.lz4")).findFirst().orElseThrow();
+        }
+        byte[] good = Files.readAllBytes(snapshot);
+        Path target = dir.resolve("restored/app.db");
+        for (int at : new int[]{good.length / 3, good.length - 2}) {
+            byte[] bad = good.clone();
+            bad[at] ^= 0x04;
+            Files.write(snapshot, bad);
+            IOException e = assertThrows(IOException.class,
+                    () -> new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null)));
+            assertTrue(e.getMessage().startsWith("cannot restore snapshot generations/"), e.getMessage());
+            assertTrue(e.getMessage().contains("the object is damaged"), e.getMessage());
+            assertFalse(Files.exists(target), "nothing may be put in place");
+            try (Stream<Path> s = Files.list(target.getParent())) {
+                assertEquals(List.of(), s.toList(), "no temporary file may be left");
+            }
+            assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                    .map(Thread::getName).filter(n -> n.startsWith("lifeboat-")).toList());
+        }
+        Files.write(snapshot, good);
+        new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null));
+        try (TestDb restored = new TestDb(target)) {
+            assertEquals(fingerprint, restored.fingerprint());
+        }
+    }
+}
