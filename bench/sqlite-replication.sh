@@ -14,7 +14,7 @@
 # transactions slower than 1 ms, S3Proxy's CPU and the machine's idle share.
 #
 # Usage: bench/sqlite-replication.sh [SECONDS per run, default 10] [RESTORE_MB, default 200; 0 skips the restore]
-# Environment: BENCH_ROUNDS (default 3), BENCH_IDLE_SECONDS (default 60, idle objects are watched in round 1 only),
+# Environment: BENCH_ROUNDS (default 3; 0 runs only the restore comparison), BENCH_IDLE_SECONDS (default 60, idle objects are watched in round 1 only),
 # BENCH_AGENT_JAVA_OPTS (Lifeboat agent JVM, default -Xmx64m -XX:+UseSerialGC), BENCH_AGENT_MALLOC_ARENA_MAX (default 2).
 # Lifeboat's destination uses 5 MiB parts, as litestream's S3 uploader does (3 part buffers fit the 64 MiB heap).
 # Run it under `flock /tmp/lifeboat-bench.lock` on a shared machine.

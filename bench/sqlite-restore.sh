@@ -11,4 +11,4 @@ cd "$(dirname "$0")/.."
 ./mvnw -B -q -ntp test-compile   # always: stale classes would measure old code
 CP=$(./mvnw -B -q dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
 java -Dlifeboat.test.tools=target/test-tools -cp "target/classes:target/test-classes:$CP" dev.lifeboat.sqlite.RestoreBench "${1:-1000}" "${2:-3}" 2>&1 \
-  | grep -vE '^(INFO|WARNING|ERROR):|^[A-Z][a-z]{2} [0-9]+, [0-9]{4}|LogManager|^$'
+  | grep -vE '^(WARNING|ERROR):|^[A-Z][a-z]{2} [0-9]+, [0-9]{4}|LogManager|^$' | grep -vP '^INFO: (?!restored )'   # keeps the restorer's phase times

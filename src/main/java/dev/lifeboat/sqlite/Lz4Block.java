@@ -19,6 +19,14 @@ final class Lz4Block {
      * writing at most {@code destMax} bytes; returns how many were written.
      */
     static int decompress(byte[] src, int srcOff, int srcLen, byte[] dest, int destOff, int destMax) throws IOException {
+        return decompress(src, srcOff, srcLen, dest, destOff, destMax, destOff);
+    }
+
+    /**
+     * As above, for blocks that may copy from earlier output (frames with dependent blocks): matches may reach back to
+     * {@code historyStart}, where the previous blocks' last bytes are kept in {@code dest} before {@code destOff}.
+     */
+    static int decompress(byte[] src, int srcOff, int srcLen, byte[] dest, int destOff, int destMax, int historyStart) throws IOException {
         int s = srcOff;
         int sEnd = srcOff + srcLen;
         int d = destOff;
@@ -53,7 +61,7 @@ final class Lz4Block {
             }
             int offset = (src[s] & 0xFF) | (src[s + 1] & 0xFF) << 8;
             s += 2;
-            if (offset == 0 || offset > d - destOff) {
+            if (offset == 0 || offset > d - historyStart) {
                 throw malformed("has a match offset before the start of the block", s - srcOff);
             }
             int match = token & 0x0F;

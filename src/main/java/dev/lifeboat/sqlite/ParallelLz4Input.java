@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -31,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * object.
  *
  * <p>Concatenated and skippable frames are read like lz4-java's {@code LZ4FrameInputStream}. Frames with dependent
- * blocks (a block may copy from the one before) are refused with a clear error, as that class refuses them; no
- * Litestream or Lifeboat object has them. Damage (checksums,
+ * blocks (a block may copy from the ones before; {@code lz4 -BD}, never Litestream or Lifeboat) cannot be cut up and
+ * are decoded sequentially in the reader thread (lz4-java refuses them). Damage (checksums,
  * malformed blocks, a truncated stream) is an IOException whose message says so; the content checksum is checked
  * at the end of each frame, so bytes handed out before it are only known good once the stream has ended cleanly.
  *
@@ -41,6 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ParallelLz4Input extends InputStream {
     /** Bytes of block buffers in flight (read ahead, being decompressed, or waiting for the caller): four 4 MiB blocks. */
     static final int BUDGET = 16 << 20;
+    /** How far back an LZ4 match can reach. */
+    private static final int HISTORY = 64 << 10;
     /** Items queued ahead of the caller; bounds memory also for frames without blocks. */
     private static final int QUEUE = 64;
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -65,6 +69,8 @@ final class ParallelLz4Input extends InputStream {
     private final ConcurrentLinkedQueue<byte[]> freeBuffers = new ConcurrentLinkedQueue<>();
     private final BlockingQueue<Future<Item>> pending = new ArrayBlockingQueue<>(QUEUE);
     private final ThreadPoolExecutor workers;
+    /** Every worker thread started, joined by close(): the pool reports termination before its last thread has ended. */
+    private final List<Thread> workerThreads = new CopyOnWriteArrayList<>();
     private final Thread reader;
     private volatile boolean closed;
 
@@ -88,6 +94,7 @@ final class ParallelLz4Input extends InputStream {
         this.workers = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "lifeboat-lz4-" + id + "-decode-" + n.incrementAndGet());
             t.setDaemon(true);
+            workerThreads.add(t);
             return t;
         });
         workers.allowCoreThreadTimeOut(true);
@@ -125,12 +132,11 @@ final class ParallelLz4Input extends InputStream {
                 }
                 sawFrame = true;
                 Lz4FrameHeader header = Lz4FrameHeader.read(source);
-                if (!header.independentBlocks()) {
-                    // lz4-java's decoders cannot follow matches into the previous block either; only `lz4 -BD` writes these.
-                    throw new IOException("LZ4 frame with dependent blocks (as `lz4 -BD` writes) is not supported; "
-                            + "Litestream and Lifeboat write independent blocks: recompress the object with `lz4 -BI`");
+                if (header.independentBlocks()) {
+                    readBlocks(header);
+                } else {
+                    readDependentBlocks(header);
                 }
-                readBlocks(header);
             }
             pending.put(CompletableFuture.completedFuture(new End()));
         } catch (Throwable e) {
@@ -175,6 +181,47 @@ final class ParallelLz4Input extends InputStream {
                 budget.acquire(max); // for the decompressed copy, taken here so that workers never wait for memory
             }
             pending.put(workers.submit(() -> decodeBlock(raw, length, stored, checked, sum, max)));
+        }
+    }
+
+    /**
+     * A frame whose blocks may copy from the 64 KiB of output before them (as `lz4 -BD` writes; Litestream and Lifeboat
+     * never do): decoded here, one block after the other, into a window that keeps that history in front of the block.
+     * lz4-java cannot decode these at all.
+     */
+    private void readDependentBlocks(Lz4FrameHeader h) throws IOException, InterruptedException {
+        int max = h.maxBlockSize();
+        byte[] window = new byte[HISTORY + max];
+        int history = 0; // valid bytes just before HISTORY
+        while (true) {
+            int word = readInt();
+            if (word == 0) {
+                boolean hasSum = h.contentChecksum();
+                int sum = hasSum ? readInt() : 0;
+                pending.put(CompletableFuture.completedFuture(new FrameEnd(hasSum, sum, h.contentSize())));
+                return;
+            }
+            int length = word & 0x7FFFFFFF;
+            if (length > max) {
+                throw new IOException("LZ4 block of " + length + " bytes is larger than its frame's maximum of " + max + ": the object is damaged");
+            }
+            byte[] raw = Lz4FrameHeader.readFully(source, length, "block");
+            if (h.blockChecksums() && XxHash32.hash(raw, 0, length, 0) != readInt()) {
+                throw new IOException("LZ4 block checksum mismatch: the object is damaged");
+            }
+            int n = length;
+            if (word < 0) {
+                System.arraycopy(raw, 0, window, HISTORY, length);
+            } else {
+                n = Lz4Block.decompress(raw, 0, length, window, HISTORY, max, HISTORY - history);
+            }
+            budget.acquire(max);
+            byte[] out = buffer(max);
+            System.arraycopy(window, HISTORY, out, 0, n);
+            pending.put(CompletableFuture.completedFuture(new Data(out, n, max)));
+            int keep = Math.min(HISTORY, history + n);
+            System.arraycopy(window, HISTORY + n - keep, window, HISTORY - keep, keep);
+            history = keep;
         }
     }
 
@@ -327,7 +374,9 @@ final class ParallelLz4Input extends InputStream {
         } finally {
             try {
                 reader.join(TimeUnit.SECONDS.toMillis(60));
-                workers.awaitTermination(10, TimeUnit.SECONDS);
+                for (Thread t : workerThreads) {
+                    t.join(TimeUnit.SECONDS.toMillis(10)); // a worker finishes the block it decodes, then ends
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -124,6 +124,7 @@ public final class SqliteRestorer {
             } catch (IOException e) {
                 throw new IOException("cannot restore snapshot " + snapshotKey + ": " + e.getMessage(), e);
             }
+            long snapshotDone = System.nanoTime();
             int lastIndex = snap.index();
             long lastEnd = 0;
             for (var e : byIndex.entrySet()) {
@@ -131,6 +132,7 @@ public final class SqliteRestorer {
                 applyWal(tmp);
                 lastIndex = e.getKey();
             }
+            long walDone = System.nanoTime();
             // The file's fsync (needed before the rename) runs while SQLite checks it: both take a good part of a second
             // per GB, one in the disk, the other in a CPU.
             CompletableFuture<Void> fsync = inThread("lifeboat-restore-fsync", () -> SqliteFiles.fsync(tmp));
@@ -153,8 +155,10 @@ public final class SqliteRestorer {
             Files.deleteIfExists(SqliteFiles.shm(out));
             long bytes = Files.size(tmp);
             SqliteFiles.moveIntoPlace(tmp, out);
-            LOG.infof("restored %s from generation %s (snapshot %08x, WAL through %08x) in %d ms", out, g.name(), snap.index(), lastIndex,
-                    (System.nanoTime() - started) / 1_000_000);
+            long now = System.nanoTime();
+            LOG.infof("restored %s from generation %s (snapshot %08x, WAL through %08x) in %d ms: snapshot %d ms, WAL %d ms, check and rename %d ms",
+                    out, g.name(), snap.index(), lastIndex, (now - started) / 1_000_000, (snapshotDone - started) / 1_000_000,
+                    (walDone - snapshotDone) / 1_000_000, (now - walDone) / 1_000_000);
             return new Result(g.name(), snap.index(), lastIndex, lastEnd, bytes);
         } finally {
             deleteWithSidecars(tmp);

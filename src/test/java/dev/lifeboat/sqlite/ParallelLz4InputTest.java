@@ -7,6 +7,7 @@ import net.jpountz.lz4.LZ4FrameOutputStream.FLG;
 import net.jpountz.xxhash.XXHashFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,6 +18,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The parallel LZ4 frame decoder against lz4-java's frame encoder (the reference here, pure-Java codec only) and
  * against hand-built frames for what that encoder does not write: every block size, with and without checksums,
- * stored blocks, concatenated and skippable frames, dependent-block frames (refused), and damage.
+ * stored blocks, concatenated and skippable frames, dependent-block frames, frames of the real lz4 CLI, and damage.
  */
 class ParallelLz4InputTest {
     private static final LZ4Factory LZ4 = LZ4Factory.safeInstance();
@@ -149,10 +152,52 @@ class ParallelLz4InputTest {
     }
 
     @Test
-    void dependentBlockFramesAreRefusedClearly() throws IOException {
-        byte[] frame = markedDependent(encode(content(700_000, 5), BLOCKSIZE.SIZE_64KB, FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM));
+    void dependentBlockFramesAreDecodedInOrderBetweenIndependentOnes() throws IOException {
+        byte[] a = content(1_000_000, 4);
+        byte[] b = content(700_000, 5);
+        byte[] c = content(200_000, 6);
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.write(encode(a, BLOCKSIZE.SIZE_256KB, FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM));
+        all.write(markedDependent(encode(b, BLOCKSIZE.SIZE_64KB, FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM)));
+        all.write(encode(c, BLOCKSIZE.SIZE_64KB, FLG.Bits.BLOCK_INDEPENDENCE, FLG.Bits.CONTENT_CHECKSUM));
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(a);
+        expected.write(b);
+        expected.write(c);
+        assertArrayEquals(expected.toByteArray(), decodeWithTransfer(all.toByteArray(), 2));
+    }
+
+    /** The real lz4 CLI (Debian lz4, installed by bin/test): default frames, and -BD frames whose matches cross blocks. */
+    @ParameterizedTest(name = "lz4 {0}")
+    @MethodSource("lz4CliOptions")
+    void decodesWhatTheLz4CommandWrites(String options, @TempDir Path dir) throws Exception {
+        byte[] data = repetitive(3 << 20 | 777);
+        Path in = Files.write(dir.resolve("data"), data);
+        List<String> command = new ArrayList<>(List.of("lz4", "-q", "-f"));
+        command.addAll(List.of(options.split(" ")));
+        command.addAll(List.of(in.toString(), dir.resolve("data.lz4").toString()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "lz4 " + options + ": " + output);
+        byte[] frame = Files.readAllBytes(dir.resolve("data.lz4"));
+        assertArrayEquals(data, decodeWithTransfer(frame, 2));
+        frame[frame.length / 2] ^= 0x20;
         IOException e = assertThrows(IOException.class, () -> decodeWithTransfer(frame, 2));
-        assertTrue(e.getMessage().startsWith("LZ4 frame with dependent blocks"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged") || e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    static Stream<String> lz4CliOptions() {
+        return Stream.of("-1", "-9 -B4 -BX", "-1 -BD -B4", "-9 -BD -B5 -BX --content-size", "-1 -BD -B7");
+    }
+
+    /** Stretches that repeat 40-60 KiB later, so that with 64 KiB blocks most matches reach into the previous block. */
+    private static byte[] repetitive(int size) {
+        byte[] b = content(size, 12);
+        Random r = new Random(13);
+        for (int at = 60_000; at + 30_000 < size; at += 70_000) {
+            System.arraycopy(b, at - 40_000 - r.nextInt(20_000), b, at, 30_000);
+        }
+        return b;
     }
 
     @Test

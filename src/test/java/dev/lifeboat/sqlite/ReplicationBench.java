@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  */
 public final class ReplicationBench {
     /** How long each agent is watched doing nothing (objects per idle hour); BENCH_IDLE_SECONDS shortens it while developing. */
-    /** Rounds of the three runs (BENCH_ROUNDS); the writer's ratios are reported per round and as the median. */
+    /** Rounds of the three runs (BENCH_ROUNDS; 0 runs only the restore comparison); the writer's ratios are reported per round and as the median. */
     static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
     /** JVM options of the Lifeboat agent (BENCH_AGENT_JAVA_OPTS). */
     static final String AGENT_JAVA_OPTS = System.getenv().getOrDefault("BENCH_AGENT_JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC");
@@ -57,8 +57,10 @@ public final class ReplicationBench {
             }
             Collections.sort(lsRatios);
             Collections.sort(lbRatios);
-            System.out.printf("%nwriter tx/s vs none, median of %d round(s): litestream %.0f%%, lifeboat %.0f%%%n", ROUNDS,
-                    100 * lsRatios.get(ROUNDS / 2), 100 * lbRatios.get(ROUNDS / 2));
+            if (ROUNDS > 0) { // BENCH_ROUNDS=0: the restore comparison only
+                System.out.printf("%nwriter tx/s vs none, median of %d round(s): litestream %.0f%%, lifeboat %.0f%%%n", ROUNDS,
+                        100 * lsRatios.get(ROUNDS / 2), 100 * lbRatios.get(ROUNDS / 2));
+            }
             if (restoreMb > 0) {
                 restoreComparison(work, s3, restoreMb);
             }
