@@ -27,7 +27,10 @@ public final class Lz4Frames {
         return new Lz4FrameWriter(out);
     }
 
-    /** Decompresses one or more concatenated frames read from {@code in}; the content checksum is verified at the end. */
+    /**
+     * Decompresses one or more concatenated frames read from {@code in}; the content checksum is verified at the end.
+     * For small objects (WAL segments): snapshots go through {@link ParallelLz4Input}, which starts threads.
+     */
     public static InputStream decompress(InputStream in) throws IOException {
         return new LZ4FrameInputStream(in, LZ4.safeDecompressor(), XXHASH.hash32());
     }
