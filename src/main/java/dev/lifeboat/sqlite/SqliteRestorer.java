@@ -51,6 +51,12 @@ public final class SqliteRestorer {
     public record Result(String generation, int snapshotIndex, int lastIndex, long lastOffsetEnd, long bytes) {
     }
 
+    /**
+     * Objects at least this large are decoded by {@link ParallelLz4Input} (snapshots always are): WAL segments reach
+     * 64 MiB under a busy app, while most are a few KiB, for which starting the decoder's threads would cost more than it saves.
+     */
+    static final long PARALLEL_DECODE_FROM = 1 << 20;
+
     private final ObjectStore store;
     private final ReplicaCodec codec;
 
@@ -205,8 +211,12 @@ public final class SqliteRestorer {
                     throw new IOException("WAL segments of generation " + s.generation() + " index " + String.format("%08x", s.index())
                             + " are not contiguous: expected offset " + written + ", found " + s.offset());
                 }
-                try (InputStream in = codec.decode(store.get(ReplicaLayout.segmentKey(s.generation(), s.index(), s.offset())))) {
+                String key = ReplicaLayout.segmentKey(s.generation(), s.index(), s.offset());
+                InputStream object = store.get(key);
+                try (InputStream in = s.size() >= PARALLEL_DECODE_FROM ? codec.decodeLarge(object) : codec.decode(object)) {
                     written += in.transferTo(os);
+                } catch (IOException e) {
+                    throw new IOException("cannot restore WAL segment " + key + ": " + e.getMessage(), e);
                 }
             }
         }

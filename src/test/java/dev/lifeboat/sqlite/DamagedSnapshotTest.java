@@ -17,8 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A snapshot damaged in the bucket fails the restore with a message naming the object, and leaves nothing behind:
- * no database at the target, no temporary file, no decoder thread. The same replica restores once repaired.
+ * A snapshot or a large WAL segment damaged in the bucket fails the restore with a message naming the object, and
+ * leaves nothing behind: no database at the target, no temporary file, no decoder thread. Undamaged, they restore.
  */
 class DamagedSnapshotTest {
     @TempDir
@@ -60,6 +60,41 @@ class DamagedSnapshotTest {
         new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null));
         try (TestDb restored = new TestDb(target)) {
             assertEquals(fingerprint, restored.fingerprint());
+        }
+    }
+
+    @Test
+    void aLargeWalSegmentIsDecodedInParallelAndItsDamageFailsTheRestore() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        String fingerprint;
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, ReplicatorTest.SMALL)) {
+            app.insert(0, 100, 1000);
+            r.sync();
+            app.insert(100, 3100, 1000); // about 3 MB of WAL after the snapshot
+            r.sync();
+            fingerprint = app.fingerprint();
+        }
+        var segments = ReplicaCatalog.load(store).generations().values().iterator().next().segments();
+        var large = segments.stream().filter(s -> s.size() >= SqliteRestorer.PARALLEL_DECODE_FROM).findFirst()
+                .orElseThrow(() -> new AssertionError("no segment large enough for the parallel decoder: " + segments));
+        Path target = dir.resolve("restored/app.db");
+        new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null));
+        try (TestDb restored = new TestDb(target)) {
+            assertEquals(fingerprint, restored.fingerprint());
+        }
+        Files.delete(target);
+
+        Path object = replica.resolve(ReplicaLayout.segmentKey(large.generation(), large.index(), large.offset()));
+        byte[] bad = Files.readAllBytes(object);
+        bad[bad.length / 2] ^= 0x01;
+        Files.write(object, bad);
+        IOException e = assertThrows(IOException.class, () -> new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null)));
+        assertTrue(e.getMessage().startsWith("cannot restore WAL segment generations/"), e.getMessage());
+        assertTrue(e.getMessage().contains("the object is damaged"), e.getMessage());
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(List.of(), s.toList(), "nothing may be left in place");
         }
     }
 }
