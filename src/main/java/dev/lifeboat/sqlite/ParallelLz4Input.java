@@ -1,6 +1,5 @@
 package dev.lifeboat.sqlite;
 
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decompresses a stream of LZ4 frames with the blocks of each independent-block frame decompressed in parallel, in
- * pure Java ({@link Lz4Block} and {@link XxHash32}: no JNI, no Unsafe, for the native image). Built for restores: a snapshot is the whole database, and
- * decoding it on one thread was the slowest step (bench/sqlite-restore.sh).
+ * pure Java ({@link Lz4Block} and {@link XxHash32}: no JNI, no Unsafe, for the native image). Built for restores: a
+ * snapshot is the whole database, and decoding it on one thread was the slowest step (bench/sqlite-restore.sh).
  *
  * <p>Three kinds of thread share the work. One reader pulls the compressed stream, parses frames and cuts them into
  * blocks; a small pool decompresses blocks and checks block checksums; the caller's thread takes the blocks back in
@@ -34,9 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Concatenated and skippable frames are read like lz4-java's {@code LZ4FrameInputStream}. Frames with dependent
  * blocks (a block may copy from the ones before; {@code lz4 -BD}, never Litestream or Lifeboat) cannot be cut up and
- * are decoded sequentially in the reader thread (lz4-java refuses them). Damage (checksums,
- * malformed blocks, a truncated stream) is an IOException whose message says so; the content checksum is checked
- * at the end of each frame, so bytes handed out before it are only known good once the stream has ended cleanly.
+ * are decoded sequentially in the reader thread (lz4-java refuses them). Damage (checksums, malformed blocks, a
+ * truncated stream) is an IOException whose message says so; the content checksum is checked at the end of each
+ * frame, so bytes handed out before it are only known good once the stream has ended cleanly.
  *
  * <p>Always close it (try-with-resources): close() stops the threads and closes the source, also midway.
  */
@@ -114,7 +113,8 @@ final class ParallelLz4Input extends InputStream {
                     break;
                 }
                 if (word.length < 4) {
-                    throw new IOException(word.length == 0 ? "empty object: not an LZ4 stream" : "LZ4 stream ends in a frame's magic number: the object is truncated");
+                    throw new IOException(word.length == 0 ? "empty object: not an LZ4 stream"
+                            : "LZ4 stream ends in a frame's magic number: the object is truncated");
                 }
                 int magic = Lz4FrameHeader.le32(word, 0);
                 if ((magic & Lz4FrameHeader.SKIPPABLE_MASK) == Lz4FrameHeader.SKIPPABLE_MAGIC) {
@@ -286,7 +286,8 @@ final class ParallelLz4Input extends InputStream {
                 }
                 case FrameEnd e -> {
                     if (e.contentSize() >= 0 && e.contentSize() != frameBytes) {
-                        throw fail(new IOException("LZ4 frame announced " + e.contentSize() + " bytes but holds " + frameBytes + ": the object is damaged"));
+                        throw fail(new IOException("LZ4 frame announced " + e.contentSize() + " bytes but holds " + frameBytes
+                                + ": the object is damaged"));
                     }
                     if (e.hasChecksum() && contentHash.value() != e.checksum()) {
                         throw fail(new IOException("LZ4 content checksum mismatch: the object is damaged"));
