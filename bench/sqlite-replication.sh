@@ -8,8 +8,10 @@
 # Fairness (all three runs alike): the same writer (synchronous=NORMAL, single-row autocommit inserts) and the same
 # lag-marker writer (also synchronous=NORMAL, one insert every 100 ms) run in every run, the no-agent one included;
 # tx/s is counted over the writer's own running time (the lag poller runs on for 5 s after it). Rounds interleave
-# none / litestream / Lifeboat so that load from elsewhere on the shared machine hits all three alike; the ratio
-# reported is the median over rounds. Per run it also prints the writer's CPU per transaction and how much of the
+# none / litestream / Lifeboat, each round in another order, so that load from elsewhere on the shared machine hits
+# all three alike; every run's files are deleted and the disk synced before the next run (runs write gigabytes, and
+# their write-back used to slow whichever run came next); the ratio reported is the median over rounds. The restore
+# comparison alternates the tools over 3 rounds, each after a sync, and reports the median. Per run it also prints the writer's CPU per transaction and how much of the
 # time it was on a CPU (the rest it waited: busy handler, fsync, a CPU taken by someone else), the time it spent in
 # transactions slower than 1 ms, S3Proxy's CPU and the machine's idle share.
 #

@@ -9,7 +9,9 @@ import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,13 +39,20 @@ public final class ReplicationBench {
         try (S3ProxyServer s3 = S3ProxyServer.start()) {
             s3.createBucket("bench");
             System.out.printf("workload: one writer, single-row autocommit inserts, %d s per run; S3Proxy at %s%n", seconds, s3.endpoint());
-            // Rounds interleave the three runs so that load from elsewhere on the machine hits all of them alike.
+            // Rounds interleave the three runs so that load from elsewhere on the machine hits all of them alike, each
+            // round in another order (no run is always the one after the heaviest).
             List<Double> lsRatios = new ArrayList<>();
             List<Double> lbRatios = new ArrayList<>();
+            List<String> kinds = List.of("none", "litestream", "lifeboat");
             for (int round = 1; round <= ROUNDS; round++) {
-                Result none = run("none", round, work, s3, seconds, null);
-                Result ls = run("litestream", round, work, s3, seconds, "litestream");
-                Result lb = run("lifeboat", round, work, s3, seconds, "lifeboat");
+                Map<String, Result> results = new HashMap<>();
+                for (int k = 0; k < kinds.size(); k++) {
+                    String kind = kinds.get((k + round - 1) % kinds.size());
+                    results.put(kind, run(kind, round, work, s3, seconds, kind.equals("none") ? null : kind));
+                }
+                Result none = results.get("none");
+                Result ls = results.get("litestream");
+                Result lb = results.get("lifeboat");
                 System.out.println();
                 System.out.printf("round %d of %d%n", round, ROUNDS);
                 System.out.printf("%-11s %10s %9s %9s %9s %9s %14s %11s%n", "agent", "tx/s", "vs none", "lag p50", "lag p99", "cpu s",
@@ -221,7 +230,16 @@ public final class ReplicationBench {
                 name, count.get(), tps, lags.size(), writerCpuNanos.get() / 1e3 / Math.max(1, count.get()),
                 100.0 * writerCpuNanos.get() / Math.max(1, writerNanos.get()), stalls.get(), stalledNanos.get() / 1e9, s3cpu / 100.0,
                 100.0 * (idle1[0] - idle0[0]) / Math.max(1, idle1[1] - idle0[1]));
+        // Gigabytes per run: removed, and written back before the next run so that it does not pay for this one's.
+        ShadowWal.deleteTree(dir);
+        ShadowWal.deleteTree(bucketDir);
+        settleDisk();
         return new Result(name, tps, p50, p99, cpu, rss, idle);
+    }
+
+    /** Lets the kernel write back every dirty page now (the next measurement must not wait behind them). */
+    static void settleDisk() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
     /** Builds a database of about {@code mb} MB, replicates it with Lifeboat's Replicator, restores it with both tools. */
@@ -242,14 +260,36 @@ public final class ReplicationBench {
         }
         long size = Files.size(db);
         Path cfg = Litestream.s3Config(dir, db, s3.endpoint(), "bench", "restore/big", S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
-        long t0 = System.nanoTime();
-        Litestream.restoreWithConfig(cfg, dir.resolve("by-litestream.db"), db);
-        double lsSec = (System.nanoTime() - t0) / 1e9;
-        t0 = System.nanoTime();
-        new SqliteRestorer(store).restore(new SqliteRestorer.Options(dir.resolve("by-lifeboat.db"), null, null, null));
-        double lbSec = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("restore of a %.0f MB database from S3Proxy: litestream %.1f s, lifeboat %.1f s (incl. integrity_check), ratio %.2f%n",
-                size / 1e6, lsSec, lbSec, lbSec / lsSec);
+        // Three rounds, alternating which tool goes first, each after the disk has settled; the median is reported.
+        List<Double> ls = new ArrayList<>();
+        List<Double> lb = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < 2; k++) {
+                boolean litestream = (k + round) % 2 == 0;
+                Path out = dir.resolve(litestream ? "by-litestream.db" : "by-lifeboat.db");
+                ShadowWal.deleteTree(out);
+                settleDisk();
+                long t0 = System.nanoTime();
+                if (litestream) {
+                    Litestream.restoreWithConfig(cfg, out, db);
+                } else {
+                    new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
+                }
+                (litestream ? ls : lb).add((System.nanoTime() - t0) / 1e9);
+            }
+        }
+        System.out.printf("restore of a %.0f MB database from S3Proxy: litestream %s s, lifeboat %s s (incl. integrity_check); median ratio %.2f%n",
+                size / 1e6, seconds(ls), seconds(lb), median(lb) / median(ls));
+    }
+
+    private static String seconds(List<Double> times) {
+        return times.stream().map(t -> String.format("%.2f", t)).collect(java.util.stream.Collectors.joining("/"));
+    }
+
+    private static double median(List<Double> times) {
+        List<Double> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     static long latestWal(Path dir) throws Exception {
