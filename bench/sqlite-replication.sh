@@ -12,9 +12,9 @@
 # all three alike; every run's files are deleted and the disk synced before the next run (runs write gigabytes, and
 # their write-back used to slow whichever run came next); the ratio reported is the median over rounds. The restore
 # comparison alternates the tools over 3 rounds, each after a sync, and reports the median. A first no-agent run
-# warms the writer (it runs in the bench JVM) and is not counted. Per run it also prints the writer's CPU per transaction and how much of the
-# time it was on a CPU (the rest it waited: busy handler, fsync, a CPU taken by someone else), the time it spent in
-# transactions slower than 1 ms, S3Proxy's CPU and the machine's idle share.
+# warms the writer (it runs in the bench JVM) and is not counted. Per run it also prints the writer's CPU per
+# transaction and how much of the time it was on a CPU (the rest it waited: busy handler, fsync, a CPU taken by
+# someone else), the time it spent in transactions slower than 1 ms, S3Proxy's CPU and the machine's idle share.
 #
 # Usage: bench/sqlite-replication.sh [SECONDS per run, default 10] [RESTORE_MB, default 200; 0 skips the restore]
 # Environment: BENCH_ROUNDS (default 3; 0 runs only the restore comparison), BENCH_IDLE_SECONDS (default 60, idle objects are watched in round 1 only),
