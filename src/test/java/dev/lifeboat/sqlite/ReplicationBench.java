@@ -257,8 +257,10 @@ public final class ReplicationBench {
                 app.insert(i, Math.min(rows, i + 20_000), 4000);
             }
         }
-        var config = dev.lifeboat.testing.TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "bench", "restore")
-                + "databases:\n  big:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
+        String yaml = "destinations:\n" + s3.destinationYaml("s3", "bench", "restore")
+                + "databases:\n  big:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n";
+        var config = dev.lifeboat.testing.TestConfigs.parse(yaml);
+        Path lifeboatYml = Files.writeString(dir.resolve("lifeboat.yml"), yaml);
         var store = SqliteRestoreService.storeFor(config, "big");
         try (Replicator r = new Replicator("big", db, store, ReplicatorTest.SMALL)) {
             r.sync();
@@ -268,7 +270,19 @@ public final class ReplicationBench {
         // Three rounds, alternating which tool goes first, each after the disk has settled; the median is reported.
         List<Double> ls = new ArrayList<>();
         List<Double> lb = new ArrayList<>();
+        List<Double> command = new ArrayList<>();
         for (int round = 0; round < 3; round++) {
+            // The whole command as a user runs it in JVM mode (bin/lifeboat: JVM start with its AOT cache included).
+            Path byCommand = dir.resolve("by-command.db");
+            ShadowWal.deleteTree(byCommand);
+            settleDisk();
+            long c0 = System.nanoTime();
+            Process p = new ProcessBuilder("bin/lifeboat", "restore", "big", "-o", byCommand.toString(), "--config", lifeboatYml.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("restore-command.log").toFile()).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("bin/lifeboat restore failed: " + Files.readString(dir.resolve("restore-command.log")));
+            }
+            command.add((System.nanoTime() - c0) / 1e9);
             for (int k = 0; k < 2; k++) {
                 boolean litestream = (k + round) % 2 == 0;
                 Path out = dir.resolve(litestream ? "by-litestream.db" : "by-lifeboat.db");
@@ -285,6 +299,8 @@ public final class ReplicationBench {
         }
         System.out.printf("restore of a %.0f MB database from S3Proxy: litestream %s s, lifeboat %s s (incl. integrity_check); median ratio %.2f%n",
                 size / 1e6, seconds(ls), seconds(lb), median(lb) / median(ls));
+        System.out.printf("  the 'bin/lifeboat restore' command, JVM start included: %s s; median ratio to litestream %.2f%n",
+                seconds(command), median(command) / median(ls));
     }
 
     private static String seconds(List<Double> times) {
