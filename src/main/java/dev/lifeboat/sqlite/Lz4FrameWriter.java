@@ -16,7 +16,6 @@ import java.io.OutputStream;
  * {@link XxHash32}'s, as in the restore's reader.
  */
 final class Lz4FrameWriter extends OutputStream {
-    private static final int MAGIC = 0x184D2204;
     /** Version 01, independent blocks, content checksum. */
     private static final int FLG = 0b0110_0100;
     /** Block maximum size 256 KiB (code 5). */
@@ -37,7 +36,7 @@ final class Lz4FrameWriter extends OutputStream {
         this.out = out;
         this.compressed = new byte[4 + compressor.maxCompressedLength(BLOCK_SIZE)];
         byte[] header = new byte[7];
-        le32(header, 0, MAGIC);
+        le32(header, 0, Lz4FrameHeader.MAGIC);
         header[4] = (byte) FLG;
         header[5] = (byte) BD;
         header[6] = (byte) (XxHash32.hash(header, 4, 2, 0) >>> 8);
@@ -53,32 +52,35 @@ final class Lz4FrameWriter extends OutputStream {
     public void write(byte[] b, int off, int len) throws IOException {
         ensureOpen();
         while (len > 0) {
+            if (filled == 0 && len >= BLOCK_SIZE) { // a whole block in the caller's buffer: compressed from there
+                writeBlock(b, off, BLOCK_SIZE);
+                off += BLOCK_SIZE;
+                len -= BLOCK_SIZE;
+                continue;
+            }
             int n = Math.min(len, BLOCK_SIZE - filled);
             System.arraycopy(b, off, block, filled, n);
             filled += n;
             off += n;
             len -= n;
             if (filled == BLOCK_SIZE) {
-                writeBlock();
+                writeBlock(block, 0, filled);
+                filled = 0;
             }
         }
     }
 
-    private void writeBlock() throws IOException {
-        if (filled == 0) {
-            return;
-        }
-        contentHash.update(block, 0, filled);
-        int size = compressor.compress(block, 0, filled, compressed, 4, compressed.length - 4);
-        if (size < filled) {
+    private void writeBlock(byte[] b, int off, int len) throws IOException {
+        contentHash.update(b, off, len);
+        int size = compressor.compress(b, off, len, compressed, 4, compressed.length - 4);
+        if (size < len) {
             le32(compressed, 0, size);
             out.write(compressed, 0, 4 + size);
         } else { // incompressible: stored as is, as the format allows
-            le32(compressed, 0, filled | UNCOMPRESSED);
+            le32(compressed, 0, len | UNCOMPRESSED);
             out.write(compressed, 0, 4);
-            out.write(block, 0, filled);
+            out.write(b, off, len);
         }
-        filled = 0;
     }
 
     /** Flushes nothing partial: a block is written only when full or at {@link #close()}, as frames require. */
@@ -96,7 +98,9 @@ final class Lz4FrameWriter extends OutputStream {
         }
         closed = true;
         try (out) {
-            writeBlock();
+            if (filled > 0) {
+                writeBlock(block, 0, filled);
+            }
             byte[] tail = new byte[8];
             le32(tail, 4, contentHash.value());
             out.write(tail);

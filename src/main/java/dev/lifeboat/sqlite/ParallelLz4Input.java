@@ -155,17 +155,11 @@ final class ParallelLz4Input extends InputStream {
         int max = h.maxBlockSize();
         while (true) {
             int word = readInt();
-            if (word == 0) {
-                boolean hasSum = h.contentChecksum();
-                int sum = hasSum ? readInt() : 0;
-                pending.put(CompletableFuture.completedFuture(new FrameEnd(hasSum, sum, h.contentSize())));
+            if (endOfFrame(word, h)) {
                 return;
             }
             boolean stored = word < 0; // the high bit: the block is stored uncompressed
-            int length = word & 0x7FFFFFFF;
-            if (length > max) {
-                throw new IOException("LZ4 block of " + length + " bytes is larger than its frame's maximum of " + max + ": the object is damaged");
-            }
+            int length = blockLength(word, max);
             budget.acquire(max);
             byte[] raw = buffer(max);
             if (source.readNBytes(raw, 0, length) != length) {
@@ -195,16 +189,10 @@ final class ParallelLz4Input extends InputStream {
         int history = 0; // valid bytes just before HISTORY
         while (true) {
             int word = readInt();
-            if (word == 0) {
-                boolean hasSum = h.contentChecksum();
-                int sum = hasSum ? readInt() : 0;
-                pending.put(CompletableFuture.completedFuture(new FrameEnd(hasSum, sum, h.contentSize())));
+            if (endOfFrame(word, h)) {
                 return;
             }
-            int length = word & 0x7FFFFFFF;
-            if (length > max) {
-                throw new IOException("LZ4 block of " + length + " bytes is larger than its frame's maximum of " + max + ": the object is damaged");
-            }
+            int length = blockLength(word, max);
             byte[] raw = Lz4FrameHeader.readFully(source, length, "block");
             if (h.blockChecksums() && XxHash32.hash(raw, 0, length, 0) != readInt()) {
                 throw new IOException("LZ4 block checksum mismatch: the object is damaged");
@@ -239,6 +227,26 @@ final class ParallelLz4Input extends InputStream {
         } finally {
             release(raw, max);
         }
+    }
+
+    /** True at a frame's end mark (a zero block size): queues the frame's end with its content checksum, if any. */
+    private boolean endOfFrame(int word, Lz4FrameHeader h) throws IOException, InterruptedException {
+        if (word != 0) {
+            return false;
+        }
+        boolean hasSum = h.contentChecksum();
+        int sum = hasSum ? readInt() : 0;
+        pending.put(CompletableFuture.completedFuture(new FrameEnd(hasSum, sum, h.contentSize())));
+        return true;
+    }
+
+    /** The stored length of the block whose size word is {@code word} (the high bit only says it is uncompressed). */
+    private static int blockLength(int word, int max) throws IOException {
+        int length = word & 0x7FFFFFFF;
+        if (length > max) {
+            throw new IOException("LZ4 block of " + length + " bytes is larger than its frame's maximum of " + max + ": the object is damaged");
+        }
+        return length;
     }
 
     private int readInt() throws IOException {

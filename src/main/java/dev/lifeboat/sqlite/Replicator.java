@@ -375,18 +375,9 @@ public final class Replicator implements AutoCloseable {
                 long length;
                 try (InputStream in = codec.decode(store.get(ReplicaLayout.segmentKey(g, last.index(), last.offset())))) {
                     // Only the end is compared below: a segment can be far larger than the agent's heap.
-                    byte[] ring = new byte[4096 + Wal.FRAME_HEADER_SIZE];
-                    length = 0;
-                    for (int n; (n = in.read(batch, 0, batch.length)) > 0; length += n) {
-                        for (int k = Math.max(0, n - ring.length); k < n; k++) {
-                            ring[(int) ((length + k) % ring.length)] = batch[k];
-                        }
-                    }
-                    int kept = (int) Math.min(length, ring.length);
-                    lastShipped = new byte[kept];
-                    for (int k = 0; k < kept; k++) {
-                        lastShipped[k] = ring[(int) ((length - kept + k) % ring.length)];
-                    }
+                    StreamEnd end = readEnd(in, 4096 + Wal.FRAME_HEADER_SIZE);
+                    length = end.length();
+                    lastShipped = end.last();
                 }
                 rIndex = last.index();
                 rEnd = last.offset() + length;
@@ -439,6 +430,25 @@ public final class Replicator implements AutoCloseable {
         stats.generation = g;
         LOG.infof("sqlite %s: continuing generation %s at index %08x offset %d", name, g, index, copied);
         return null;
+    }
+
+    /** How long a stream was, and its last bytes. */
+    private record StreamEnd(long length, byte[] last) {
+    }
+
+    /** Reads {@code in} to its end, keeping only its last {@code n} bytes (all of it when shorter). */
+    private StreamEnd readEnd(InputStream in, int n) throws IOException {
+        byte[] last = new byte[0];
+        long length = 0;
+        for (int r; (r = in.readNBytes(batch, 0, batch.length)) > 0; length += r) {
+            int fromChunk = Math.min(r, n);
+            int fromLast = Math.min(last.length, n - fromChunk);
+            byte[] next = new byte[fromLast + fromChunk];
+            System.arraycopy(last, last.length - fromLast, next, 0, fromLast);
+            System.arraycopy(batch, r - fromChunk, next, fromLast, fromChunk);
+            last = next;
+        }
+        return new StreamEnd(length, last);
     }
 
     /** Loads shadow file {@code i} as the current life: header, valid length (a torn tail is cut), last checksum. */
