@@ -35,12 +35,14 @@ class Lz4FrameWriterTest {
                 } else {
                     random.nextBytes(data); // incompressible: blocks are stored uncompressed
                 }
-                byte[] frame = compress(data, 1000);
-                String what = size + " bytes, compressible " + compressible;
-                assertArrayEquals(data, Lz4Frames.decompress(new ByteArrayInputStream(frame)).readAllBytes(), what);
-                assertArrayEquals(data, withLz4Program(frame), what);
-                if (compressible && size > 4096) {
-                    assertTrue(frame.length < size / 2, what + " compressed to " + frame.length);
+                for (int piece : new int[]{1000, B + 7}) { // whole blocks are compressed from the caller's buffer
+                    byte[] frame = compress(data, piece);
+                    String what = size + " bytes in pieces of " + piece + ", compressible " + compressible;
+                    assertArrayEquals(data, Lz4Frames.decompress(new ByteArrayInputStream(frame)).readAllBytes(), what);
+                    assertArrayEquals(data, withLz4Program(frame), what);
+                    if (compressible && size > 4096) {
+                        assertTrue(frame.length < size / 2, what + " compressed to " + frame.length);
+                    }
                 }
             }
         }

@@ -123,9 +123,7 @@ class ReplicatorTest {
                 assertEquals(1, r.stats().generations.get(), "a reset WAL must start a new generation");
             }
             assertEquals(2, ReplicaCatalog.load(store).generations().size());
-            Path out = dir.resolve("restored.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
-            assertEquals(expected, TestDb.fingerprint(out));
+            Path out = restoreWithLifeboat(store, expected);
             Path theirs = dir.resolve("litestream.db");
             Litestream.restore(theirs, "file://" + dir.resolve("replica/app").toAbsolutePath());
             assertEquals(expected, TestDb.fingerprint(theirs));
@@ -137,10 +135,7 @@ class ReplicatorTest {
         Path db = dir.resolve("app.db");
         ObjectStore store = new FileStore(dir.resolve("replica/app"));
         try (TestDb app = new TestDb(db)) {
-            try (Replicator r = new Replicator("app", db, store, SMALL)) {
-                app.insert(0, 100, 500);
-                r.sync();
-            }
+            replicateRows(db, store, app, 0, 100);
             app.insert(100, 120, 500);
             try (Replicator r = new Replicator("app", db, store, SMALL)) {
                 r.sync();
@@ -149,9 +144,7 @@ class ReplicatorTest {
                 r.sync();
             }
             assertEquals(1, ReplicaCatalog.load(store).generations().size());
-            Path out = dir.resolve("restored.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
-            assertEquals(app.fingerprint(), TestDb.fingerprint(out));
+            Path out = restoreWithLifeboat(store, app.fingerprint());
             assertTrue(Files.exists(out));
         }
     }
@@ -165,10 +158,7 @@ class ReplicatorTest {
         Path db = dir.resolve("app.db");
         ObjectStore store = new FileStore(dir.resolve("replica/app"));
         try (TestDb app = new TestDb(db)) {
-            try (Replicator r = new Replicator("app", db, store, SMALL)) {
-                app.insert(0, 100, 500);
-                r.sync();
-            }
+            replicateRows(db, store, app, 0, 100);
             String generation = Files.readString(dir.resolve(".app.db-lifeboat/generation")).trim();
             Files.createFile(new ShadowWal(db).file(generation, 1));
             app.insert(100, 150, 500);
@@ -180,9 +170,7 @@ class ReplicatorTest {
                 r.sync();
                 assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             }
-            Path out = dir.resolve("restored.db");
-            new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
-            assertEquals(app.fingerprint(), TestDb.fingerprint(out));
+            restoreWithLifeboat(store, app.fingerprint());
         }
     }
 
@@ -319,6 +307,22 @@ class ReplicatorTest {
         Process p = new ProcessBuilder("sqlite3", db.toString(), "PRAGMA wal_checkpoint(PASSIVE);").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
         assertEquals(0, p.waitFor(), out);
+        return out;
+    }
+
+    /** Inserts rows {@code [from, to)} and ships them with a replicator that is closed again (as a stopped agent). */
+    private static void replicateRows(Path db, ObjectStore store, TestDb app, int from, int to) throws Exception {
+        try (Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(from, to, 500);
+            r.sync();
+        }
+    }
+
+    /** Restores the newest state with Lifeboat into {@code restored.db}, which must hold {@code expected}. */
+    private Path restoreWithLifeboat(ObjectStore store, String expected) throws Exception {
+        Path out = dir.resolve("restored.db");
+        new SqliteRestorer(store).restore(new SqliteRestorer.Options(out, null, null, null));
+        assertEquals(expected, TestDb.fingerprint(out));
         return out;
     }
 
