@@ -6,6 +6,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Holds SQLite's checkpointer lock of one database between Lifeboat's own checkpoints, so the app's connections do
@@ -37,7 +38,10 @@ final class CheckpointerLock implements AutoCloseable {
         this.shm = SqliteFiles.shm(db);
     }
 
-    /** Takes the lock unless a checkpoint (the app's) holds it; false then, to be tried again later. */
+    /**
+     * Takes the lock (a no-op while held), waiting up to about 2 ms for a checkpoint of the app's to end; false when it
+     * did not, to be tried again later.
+     */
     boolean acquire() throws IOException {
         if (held != null && held.isValid()) {
             return true;
@@ -45,12 +49,30 @@ final class CheckpointerLock implements AutoCloseable {
         if (channel == null) {
             channel = FileChannel.open(shm, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }
-        try {
-            held = channel.tryLock(CHECKPOINTER_BYTE, 1, false);
-        } catch (OverlappingFileLockException e) {
-            held = null; // not ours to take in this process
+        // The app's commits past the auto-checkpoint threshold each try to checkpoint: one may hold the lock this
+        // moment, and its attempt ends within microseconds when there is nothing up to Lifeboat's read left to do.
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                held = channel.tryLock(CHECKPOINTER_BYTE, 1, false);
+            } catch (OverlappingFileLockException e) {
+                return false; // not ours to take in this process
+            }
+            if (held != null) {
+                return true;
+            }
+            LockSupport.parkNanos(20_000);
         }
-        return held != null;
+        return false;
+    }
+
+    /**
+     * Takes the lock again after a checkpoint run by this process's SQLite: SQLite takes the same byte for it (which
+     * succeeds, the lock being this process's) and unlocks it at the end, and since POSIX locks belong to the
+     * process, that unlock dropped ours too.
+     */
+    boolean reacquire() throws IOException {
+        release();
+        return acquire();
     }
 
     /** Lets checkpoints run again (Lifeboat's own, or the app's). */

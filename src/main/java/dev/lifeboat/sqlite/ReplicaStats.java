@@ -20,6 +20,8 @@ public final class ReplicaStats {
     public volatile Instant unshippedSince;
     public volatile String lastError;
     public volatile Instant lastErrorAt;
+    /** How long Lifeboat's last checkpoint held the app's writers out (the one step that makes the app wait). */
+    public volatile long lastWriterHoldNanos;
     public final AtomicLong syncs = new AtomicLong();
     public final AtomicLong syncErrors = new AtomicLong();
     public final AtomicLong checkpoints = new AtomicLong();
@@ -46,6 +48,7 @@ public final class ReplicaStats {
         m.put("lastSnapshotAt", lastSnapshotAt == null ? null : lastSnapshotAt.toString());
         m.put("lastSyncAt", lastSyncAt == null ? null : lastSyncAt.toString());
         m.put("lastShipAt", lastShipAt == null ? null : lastShipAt.toString());
+        m.put("lastWriterHoldSeconds", lastWriterHoldNanos / 1e9);
         m.put("syncs", syncs.get());
         m.put("syncErrors", syncErrors.get());
         m.put("checkpoints", checkpoints.get());

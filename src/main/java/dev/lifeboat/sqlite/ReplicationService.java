@@ -181,6 +181,8 @@ public class ReplicationService implements StatusContributor {
         gauge("lifeboat_sqlite_wal_offset_bytes", "Offset the replica has reached in the current WAL index", tags, s, x -> x.offset);
         gauge("lifeboat_sqlite_last_snapshot_timestamp_seconds", "When the last snapshot was uploaded (Unix time)", tags, s,
                 x -> x.lastSnapshotAt == null ? Double.NaN : x.lastSnapshotAt.getEpochSecond());
+        gauge("lifeboat_sqlite_writer_hold_seconds", "How long Lifeboat's last checkpoint held the app's writers out", tags, s,
+                x -> x.lastWriterHoldNanos / 1e9);
         counter("lifeboat_sqlite_syncs_total", "Syncs completed", tags, s.syncs);
         counter("lifeboat_sqlite_sync_errors_total", "Syncs that failed", tags, s.syncErrors);
         counter("lifeboat_sqlite_checkpoints_total", "Checkpoints run by Lifeboat", tags, s.checkpoints);

@@ -68,6 +68,10 @@ public final class Replicator implements AutoCloseable {
     private static final int BATCH_BYTES = 1 << 20;
     /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
     private static final Duration RESTART_WAIT = Duration.ofMillis(20);
+    /** At most this many checkpoint rounds without holding the app (see {@link #checkpointUnheld}). */
+    private static final int UNHELD_ROUNDS = 4;
+    /** A round shorter than this leaves little enough for the checkpoint under the hold. */
+    private static final Duration UNHELD_ENOUGH = Duration.ofMillis(3);
     /**
      * A WAL segment ends once it has sent this many (compressed) bytes, or at {@link #MAX_SEGMENT_BYTES} of WAL: a
      * burst of writes becomes a few objects that each become visible (restorable) as soon as they are uploaded,
@@ -622,15 +626,25 @@ public final class Replicator implements AutoCloseable {
             now = readWalHeader();
             if (now != null && now.sameAs(header)) {
                 copyFrames();
-            } else if (tailIntact(now)) {
-                nextLife(now);
             } else {
-                startGeneration(now == null ? "WAL was reset by another process" : "WAL was restarted by another process");
+                adoptChangedWal(now);
             }
             endRead();
             anchorRead();
         } finally {
             unlockWriters();
+        }
+    }
+
+    /**
+     * With the writers held out, for a WAL that is no longer the life being followed: continues into its next life
+     * when the old one's uncopied tail is still there to copy, else starts a new generation.
+     */
+    private void adoptChangedWal(Wal.Header now) throws IOException, SQLException {
+        if (tailIntact(now)) {
+            nextLife(now);
+        } else {
+            startGeneration(now == null ? "WAL was reset by another process" : "WAL was restarted by another process");
         }
     }
 
@@ -928,7 +942,6 @@ public final class Replicator implements AutoCloseable {
         if (!truncate && !passive) {
             return;
         }
-        checkpointer.release(); // taken again at the end of the sync
         try {
             if (truncate) {
                 checkpointTruncate();
@@ -943,40 +956,86 @@ public final class Replicator implements AutoCloseable {
     }
 
     /**
-     * PASSIVE with the app's writers held out, so that the WAL can restart: the bulk of the new frames is copied
-     * before, the few committed meanwhile under the hold; then with nothing new to wait for, the checkpoint copies
-     * every frame into the database, and the read transaction begun right after sees a fully checkpointed WAL. Such a
-     * read lets the app restart the WAL once (its next life starting after everything Lifeboat copied) but keeps it
-     * from checkpointing that next life. The hold lasts one checkpoint, as long as the app's own checkpoints take;
-     * without it, a busy app never finds the WAL fully checkpointed and never restarts it, and the WAL grows without
-     * bound. When the app holds its write lock for longer than {@link #LOCK_TIMEOUT}, the checkpoint waits for the
-     * next sync.
+     * PASSIVE with the app's writers held out, so that the WAL can restart: the bulk of the new frames is copied and
+     * checkpointed before (see {@link #checkpointUnheld}), the few committed meanwhile under the hold; then with nothing
+     * new to wait for, the checkpoint copies every frame into the database, and the read transaction begun right after
+     * sees a fully checkpointed WAL. Such a read lets the app restart the WAL once (its next life starting after
+     * everything Lifeboat copied) but keeps it from checkpointing that next life. Without the hold, a busy app never
+     * finds the WAL fully checkpointed and never restarts it, and the WAL grows without bound. When the app holds its
+     * write lock for longer than {@link #LOCK_TIMEOUT}, the checkpoint waits for the next sync.
      */
     private void checkpointPassive() throws IOException, SQLException {
-        copyFrames();
-        // First without holding anyone (on the idle locker connection: ours is reading): this one syncs the WAL's bulk
-        // to disk and checkpoints it up to our read, so that the one under the hold has only the last moment's left.
-        checkpointedFully(locker);
+        checkpointUnheld();
         try {
             lockWriters();
         } catch (SQLException busy) {
             LOG.debugf("sqlite %s: checkpoint postponed, the app held its write lock: %s", name, busy.getMessage());
             return;
         }
+        long heldAt = System.nanoTime();
+        boolean restarted = false;
         try {
-            copyFrames();
-            endRead();
-            for (int attempt = 0; attempt < 3 && !checkpointedFully(reader); attempt++) {
-                // The app's own checkpoint, started after its last commit, holds the checkpoint lock: it is finishing
-                // the same work.
-                LockSupport.parkNanos(200_000);
+            Wal.Header now = readWalHeader();
+            if (now == null || !now.sameAs(header)) {
+                // The WAL restarted in a moment checkpointUnheld was without a read: decided as follow() does.
+                restarted = true;
+                adoptChangedWal(now);
+                endRead();
+                anchorRead();
+            } else {
+                copyFrames();
+                endRead();
+                for (int attempt = 0; attempt < 3 && !checkpointedFully(reader); attempt++) {
+                    // The app's own checkpoint, started after its last commit, holds the checkpoint lock: it is
+                    // finishing the same work.
+                    LockSupport.parkNanos(200_000);
+                }
+                anchorRead();
+                checkpointedThrough = copied;
             }
-            anchorRead();
-            checkpointedThrough = copied;
         } finally {
             unlockWriters();
+            stats.lastWriterHoldNanos = System.nanoTime() - heldAt;
         }
-        awaitRestart();
+        if (restarted) {
+            if (needSnapshot) {
+                snapshot();
+            }
+        } else {
+            awaitRestart();
+        }
+    }
+
+    /**
+     * Checkpoints what is already copied without holding anyone, in rounds: copy, move the read to the WAL's end, copy
+     * again (everything up to the new read is committed, so it is all copied now), checkpoint up to the read. A round
+     * lasts as long as the app's writes since the previous one take to checkpoint, so the rounds shrink, and the
+     * checkpoint under the hold is left with the last few milliseconds' frames instead of a whole sync interval's (it
+     * used to hold the app out for 100-250 ms under a busy writer, and SQLite's busy handler, sleeping 1, 2, 5, 10, 15,
+     * 20, 25... ms between tries, made the app wait longer still).
+     * <p>
+     * Moving the read leaves a moment without one, in which a fully checkpointed WAL could restart. While Lifeboat
+     * holds the checkpointer lock only its own checkpoints run, and they never pass what it has copied, so nothing
+     * uncopied could be lost then; the rounds run only while the lock is held. Safety does not rest on that: the
+     * held step compares the WAL's header before it trusts the copy to be complete.
+     */
+    private void checkpointUnheld() throws IOException, SQLException {
+        for (int round = 0; round < UNHELD_ROUNDS && checkpointer.acquire(); round++) {
+            copyFrames();
+            repin();
+            Wal.Header now = readWalHeader();
+            if (now == null || !now.sameAs(header)) {
+                return; // restarted: for the held step to sort out
+            }
+            copyFrames();
+            long started = System.nanoTime();
+            checkpointedFully(locker);
+            if (System.nanoTime() - started < UNHELD_ENOUGH.toNanos()) {
+                return;
+            }
+        }
+        // Without the checkpointer lock (the app is checkpointing), or after the last round: up to the current read.
+        checkpointedFully(locker);
     }
 
     /**
@@ -1008,11 +1067,16 @@ public final class Replicator implements AutoCloseable {
         beginRead();
     }
 
-    /** Runs one PASSIVE checkpoint on {@code c} (outside a transaction); true when it copied every frame of the WAL into the database. */
-    private static boolean checkpointedFully(Connection c) throws SQLException {
+    /**
+     * Runs one PASSIVE checkpoint on {@code c} (outside a transaction); true when it copied every frame of the WAL into
+     * the database. Then takes the checkpointer lock again: SQLite's unlock at the end of the checkpoint dropped it.
+     */
+    private boolean checkpointedFully(Connection c) throws SQLException, IOException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             rs.next();
             return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
+        } finally {
+            checkpointer.reacquire();
         }
     }
 
@@ -1034,6 +1098,8 @@ public final class Replicator implements AutoCloseable {
         }
         try (Statement s = reader.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
             rs.next();
+        } finally {
+            checkpointer.reacquire();
         }
         boolean untouched = dataVersion() == versionAtCopy;
         lockWriters();

@@ -43,7 +43,7 @@ public final class ReplicationBench {
             // round in another order (no run is always the one after the heaviest).
             List<Double> lsRatios = new ArrayList<>();
             List<Double> lbRatios = new ArrayList<>();
-            List<String> kinds = List.of("none", "litestream", "lifeboat");
+            List<String> kinds = List.of(System.getenv().getOrDefault("BENCH_AGENTS", "none,litestream,lifeboat").split(","));
             if (ROUNDS > 0) {
                 // The writer (the app) runs in this JVM and gets faster as it warms up: a first run that counts for
                 // nothing keeps round 1's no-agent rate from being the slowest of all.
@@ -56,8 +56,8 @@ public final class ReplicationBench {
                     results.put(kind, run(kind, round, work, s3, seconds, kind.equals("none") ? null : kind));
                 }
                 Result none = results.get("none");
-                Result ls = results.get("litestream");
-                Result lb = results.get("lifeboat");
+                Result ls = results.getOrDefault("litestream", none);
+                Result lb = results.getOrDefault("lifeboat", none);
                 System.out.println();
                 System.out.printf("round %d of %d%n", round, ROUNDS);
                 System.out.printf("%-11s %10s %9s %9s %9s %9s %14s %11s%n", "agent", "tx/s", "vs none", "lag p50", "lag p99", "cpu s",
@@ -129,7 +129,7 @@ public final class ReplicationBench {
         AtomicLong writerCpuNanos = new AtomicLong();
         AtomicLong stalls = new AtomicLong();
         AtomicLong stalledNanos = new AtomicLong();
-        Thread writer = new Thread(() -> {
+        Thread writer = new Thread(null, () -> {
             try (Connection c = SqliteFiles.open(db); Statement s = c.createStatement()) {
                 s.execute("PRAGMA busy_timeout=30000");
                 s.execute("PRAGMA synchronous=NORMAL"); // the usual setting of WAL-mode apps
@@ -154,7 +154,7 @@ public final class ReplicationBench {
             } catch (Exception e) {
                 e.printStackTrace();
             }
-        });
+        }, "bench-writer");
         // Lag: markers are committed every 100 ms; a poller notes when each new WAL object appears in the bucket.
         // A marker's lag is the time from its commit to the first object that appeared after it (as TESTING.md's
         // litestream numbers were taken).
@@ -235,6 +235,11 @@ public final class ReplicationBench {
                 name, count.get(), tps, lags.size(), writerCpuNanos.get() / 1e3 / Math.max(1, count.get()),
                 100.0 * writerCpuNanos.get() / Math.max(1, writerNanos.get()), stalls.get(), stalledNanos.get() / 1e9, s3cpu / 100.0,
                 100.0 * (idle1[0] - idle0[0]) / Math.max(1, idle1[1] - idle0[1]));
+        String keepLogs = System.getenv("BENCH_KEEP_LOGS"); // a directory for the agents' logs
+        if (keepLogs != null && p != null) {
+            Files.copy(dir.resolve("agent.log"), Files.createDirectories(Path.of(keepLogs)).resolve(name + ".log"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         // Gigabytes per run: removed, and written back before the next run so that it does not pay for this one's.
         ShadowWal.deleteTree(dir);
         ShadowWal.deleteTree(bucketDir);
