@@ -9,8 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Holds SQLite's checkpointer lock of one database between Lifeboat's own checkpoints, so the app's connections do
- * not attempt theirs.
+ * Holds SQLite's checkpointer lock of one database while Lifeboat replicates it, so the app's connections do not
+ * attempt checkpoints of their own.
  * <p>
  * Why: while Lifeboat's read transaction pins the WAL, every commit the app makes past its auto-checkpoint threshold
  * (1000 pages) starts a checkpoint that cannot finish: it takes and drops several locks of the {@code -shm} file
@@ -21,10 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * The lock is the byte SQLite's unix VFS uses for it in the {@code -shm} file (offset 120 + 1), taken with the same
  * POSIX record locks SQLite uses, so SQLite in another process sees a checkpoint in progress. It is an optimisation
  * only: nothing relies on it for safety (the read transaction keeps unshipped frames in place), and an app's
- * explicit {@code PRAGMA wal_checkpoint} simply reports busy while it is held. Because POSIX locks belong to the
- * process, SQLite's own locking in this process would silently share or drop it: it is released around every
- * checkpoint Lifeboat runs, and the channel is closed only after this process's SQLite connections to the database
- * (closing a descriptor of a file drops all of the process's locks on it).
+ * explicit {@code PRAGMA wal_checkpoint} simply reports busy while it is held. POSIX locks belong to the process:
+ * Lifeboat's own checkpoints take the same byte through SQLite (which succeeds) and drop it when they unlock, so it is
+ * taken again after each ({@link #reacquire}); and the channel is closed only after this process's SQLite connections
+ * to the database (closing a descriptor of a file drops all of the process's locks on it).
  */
 final class CheckpointerLock implements AutoCloseable {
     /** UNIX_SHM_BASE ((22 + SQLITE_SHM_NLOCK) * 4 = 120) + WAL_CKPT_LOCK (1), from SQLite's os_unix.c and wal.c. */
