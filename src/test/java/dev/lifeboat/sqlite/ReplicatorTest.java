@@ -227,6 +227,7 @@ class ReplicatorTest {
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().index >= 2, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
             assertEquals(1, r.stats().generations.get(), "restarts after Lifeboat's checkpoints continue the generation");
+            assertTrue(r.stats().lastWriterHoldNanos > 0, "the hold of the last checkpoint is reported");
             bothToolsRestore(store, replica, app.fingerprint());
         }
     }
@@ -281,8 +282,7 @@ class ReplicatorTest {
         }
     }
 
-    /** Lifeboat and litestream 0.3.13 both restore the replica to exactly {@code expected}. */
-    /** Between its own checkpoints Lifeboat holds SQLite's checkpointer lock: another process's checkpoint reports busy. */
+    /** While it replicates, Lifeboat holds SQLite's checkpointer lock (taken again after its own checkpoints): another process's checkpoint reports busy. */
     @Test
     void theAppsCheckpointsWaitWhileTheReplicatorRunsAndResumeAfterIt() throws Exception {
         Path db = dir.resolve("app.db");
@@ -326,6 +326,7 @@ class ReplicatorTest {
         return out;
     }
 
+    /** Lifeboat and litestream 0.3.13 both restore the replica to exactly {@code expected}. */
     private void bothToolsRestore(ObjectStore store, Path replica, String expected) throws Exception {
         Path mine = dir.resolve("lifeboat.db");
         new SqliteRestorer(store).restore(new SqliteRestorer.Options(mine, null, null, null));
