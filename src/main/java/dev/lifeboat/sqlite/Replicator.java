@@ -1020,7 +1020,12 @@ public final class Replicator implements AutoCloseable {
      * held step compares the WAL's header before it trusts the copy to be complete.
      */
     private void checkpointUnheld() throws IOException, SQLException {
-        for (int round = 0; round < UNHELD_ROUNDS && checkpointer.acquire(); round++) {
+        for (int round = 0; round < UNHELD_ROUNDS; round++) {
+            if (!checkpointer.acquire()) {
+                // The app is checkpointing: the read stays where it is, and so does this checkpoint.
+                checkpointedFully(locker);
+                return;
+            }
             copyFrames();
             repin();
             Wal.Header now = readWalHeader();
@@ -1034,8 +1039,6 @@ public final class Replicator implements AutoCloseable {
                 return;
             }
         }
-        // Without the checkpointer lock (the app is checkpointing), or after the last round: up to the current read.
-        checkpointedFully(locker);
     }
 
     /**
