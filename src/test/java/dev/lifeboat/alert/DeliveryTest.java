@@ -51,7 +51,7 @@ class DeliveryTest {
         return AlertHarness.config(dir, """
                   for: 0s
                   repeat-interval: 1h
-                  delivery: {initial-backoff: 5s, max-backoff: 1m, max-attempts: 4, timeout: 2s}
+                  delivery: {initial-backoff: 5s, max-backoff: 1m, max-attempts: 4, timeout: 30s}
                   sinks:
                     hook: {type: webhook, url: "%s", secret: %s}
                 """.formatted(receiver.url("/hook/tok-in-path"), SECRET) + extra);

@@ -79,6 +79,12 @@ class PackagedAppIT {
         System.out.println(report);
         Files.writeString(Path.of("target/startup-measurement.txt"), report + "\n");
 
+        // The destination's first check runs about a second after start; the page shows its badge only once there is one.
+        for (int i = 0; i < 300 && !status.body().contains("\"reachable\""); i++) {
+            Thread.sleep(100);
+            status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/status")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
         assertDashboardRendersTheStatus(port);
 
         agent.destroy(); // SIGTERM: a graceful stop, reported the conventional way (128 + 15)

@@ -184,7 +184,9 @@ class SqliteDrillTest {
     @Test
     void flippedByteInTheStoredSnapshotFailsNamingTheBackup() throws Exception {
         damage(ReplicaLayout.snapshotKey(generation, 0), bytes -> {
-            bytes[bytes.length / 2] ^= 0x01;
+            // The frame's content checksum: a flip inside the compressed block can land in a match of zeros and
+            // decode to the same bytes (the rows hold datetime('now'), so where the block's tokens fall varies).
+            bytes[bytes.length - 1] ^= 0x01;
             return bytes;
         });
         DrillRecord r = service.run(config, "app", "cli");

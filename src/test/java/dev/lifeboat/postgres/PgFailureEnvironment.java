@@ -46,7 +46,7 @@ public class PgFailureEnvironment implements QuarkusTestResourceLifecycleManager
                     + "    destination: main\n    compression: none\n"
                     // Once a year: when the scheduler test starts the schedules, slow must not run at once. It dumps the
                     // same database as rls, so its advisory lock could make rls's due run a skip instead of a failure.
-                    + "  slow:\n    type: postgres\n    url: " + pg.url("big") + "\n    destination: main\n    compression: none\n    timeout: 2s\n"
+                    + "  slow:\n    type: postgres\n    url: " + pg.url("big") + "\n    destination: main\n    compression: none\n    timeout: 10s\n"
                     + "    schedule: \"0 0 1 1 *\"\n";
             configFile = TestConfigs.write(Files.createTempDirectory("pgfail"), yaml);
             System.setProperty("lifeboat.config", configFile.toString());

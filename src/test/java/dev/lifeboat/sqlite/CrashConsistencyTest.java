@@ -40,6 +40,8 @@ class CrashConsistencyTest {
         Path db = dir.resolve("app.db");
         Path replica = dir.resolve("replica/app");
         AtomicLong committed = new AtomicLong();
+        // Set before each commit: a row is visible (and can be shipped) before committed.set runs after it.
+        AtomicLong attempted = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> writerError = new AtomicReference<>();
         try (Connection w = SqliteFiles.open(db); Statement s = w.createStatement()) {
@@ -57,6 +59,7 @@ class CrashConsistencyTest {
                         ps.setLong(1, i);
                         ps.setLong(2, expectedV(i));
                         ps.setInt(3, (int) (i % 200));
+                        attempted.set(i + 1);
                         ps.executeUpdate();
                         committed.set(i + 1);
                     }
@@ -83,7 +86,7 @@ class CrashConsistencyTest {
                 agent.destroyForcibly(); // SIGKILL
                 agent.waitFor(10, TimeUnit.SECONDS);
                 assertNull(writerError.get(), () -> "writer failed: " + writerError.get());
-                long n = checkRestore(replica, dir.resolve("restore-" + cycle + ".db"), committed.get());
+                long n = checkRestore(replica, dir.resolve("restore-" + cycle + ".db"), attempted.get());
                 if (n > 0) {
                     restoredNonEmpty++;
                 }
@@ -94,7 +97,7 @@ class CrashConsistencyTest {
                     continued += Files.readString(dir.resolve("agent-" + (cycle + 1000) + ".log")).contains("continuing generation") ? 1 : 0;
                     next.destroyForcibly();
                     next.waitFor(10, TimeUnit.SECONDS);
-                    checkRestore(replica, dir.resolve("restore-" + cycle + "-continued.db"), committed.get());
+                    checkRestore(replica, dir.resolve("restore-" + cycle + "-continued.db"), attempted.get());
                 }
             }
         } finally {
@@ -109,7 +112,7 @@ class CrashConsistencyTest {
 
         // Graceful stop: nothing committed may be lost.
         Process agent = startAgent(db, replica, -1);
-        Thread.sleep(1500);
+        awaitFirstSync(agent, dir.resolve("agent--1.log")); // its shutdown hook is in place
         agent.destroy(); // SIGTERM: final sync
         assertTrue(agent.waitFor(60, TimeUnit.SECONDS));
         long n = checkRestore(replica, dir.resolve("restore-final.db"), committed.get());
@@ -151,7 +154,7 @@ class CrashConsistencyTest {
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    /** Restores into {@code out}; returns n when it holds exactly rows 0..n-1 with their values and n <= committed. */
+    /** Restores into {@code out}; returns n when it holds exactly rows 0..n-1 with their values and n <= {@code committed} (an upper bound). */
     private static long checkRestore(Path replica, Path out, long committed) throws Exception {
         if (!Files.exists(replica) || ReplicaCatalog.load(new FileStore(replica)).isEmpty()) {
             return 0;

@@ -41,8 +41,24 @@ final class Mounts implements AutoCloseable {
         mounted.add(dir);
     }
 
+    /** Remounts {@code dir} read-only; a probe with a file open for writing at that moment makes it busy: tried again. */
     void remountReadOnly(Path dir) throws IOException {
-        run("mount", "-o", "remount,ro", dir.toString());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                run("mount", "-o", "remount,ro", dir.toString());
+                return;
+            } catch (IOException busy) {
+                if (attempt == 20) {
+                    throw busy;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
+        }
     }
 
     /** Unmounts {@code dir}; a probe holding a file open at that moment makes umount busy, then it is detached lazily. */
