@@ -20,7 +20,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * The lock is the byte SQLite's unix VFS uses for it in the {@code -shm} file (offset 120 + 1), taken with the same
  * POSIX record locks SQLite uses, so SQLite in another process sees a checkpoint in progress. It is an optimisation
- * only: nothing relies on it for safety (the read transaction keeps unshipped frames in place), and an app's
+ * only: nothing relies on it for safety (the read transaction keeps unshipped frames in place, and where Lifeboat
+ * moves its read, the WAL's header is compared with the app's writers held before a copy counts as complete), and an app's
  * explicit {@code PRAGMA wal_checkpoint} simply reports busy while it is held. POSIX locks belong to the process:
  * Lifeboat's own checkpoints take the same byte through SQLite (which succeeds) and drop it when they unlock, so it is
  * taken again after each ({@link #reacquire}); and the channel is closed only after this process's SQLite connections
