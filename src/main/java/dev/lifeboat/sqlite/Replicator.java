@@ -139,6 +139,13 @@ public final class Replicator implements AutoCloseable {
     private boolean copiedThisSync;
     /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
     private long checkpointedThrough = -1;
+    /**
+     * Set when one of Lifeboat's checkpoints found another one running although Lifeboat held the checkpointer lock:
+     * a connection of this same process (POSIX locks do not keep those apart), or a VFS that does not take the lock.
+     * Moving the read then hands that checkpointer a whole interval's frames, which Lifeboat's next checkpoint would
+     * wait behind, so {@link #checkpointUnheld} stops moving it.
+     */
+    private boolean othersCheckpointToo;
     /** The WAL's modification time seen by the previous sync's checkpoint decision. */
     private FileTime lastWalChange;
 
@@ -1021,8 +1028,8 @@ public final class Replicator implements AutoCloseable {
      */
     private void checkpointUnheld() throws IOException, SQLException {
         for (int round = 0; round < UNHELD_ROUNDS; round++) {
-            if (!checkpointer.acquire()) {
-                // The app is checkpointing: the read stays where it is, and so does this checkpoint.
+            if (othersCheckpointToo || !checkpointer.acquire()) {
+                // Another checkpointer is about: the read stays where it is, and so does this checkpoint.
                 checkpointedFully(locker);
                 return;
             }
@@ -1034,7 +1041,12 @@ public final class Replicator implements AutoCloseable {
             }
             copyFrames();
             long started = System.nanoTime();
-            checkpointedFully(locker);
+            if (checkpoint(locker) == Checkpoint.BUSY) {
+                othersCheckpointToo = true;
+                LOG.infof("sqlite %s: another connection checkpoints although Lifeboat holds the checkpointer lock (one in this "
+                        + "process?); Lifeboat's checkpoints keep their read where it is from now on", name);
+                return;
+            }
             if (System.nanoTime() - started < UNHELD_ENOUGH.toNanos()) {
                 return;
             }
@@ -1075,9 +1087,15 @@ public final class Replicator implements AutoCloseable {
      * the database. Then takes the checkpointer lock again: SQLite's unlock at the end of the checkpoint dropped it.
      */
     private boolean checkpointedFully(Connection c) throws SQLException, IOException {
+        return checkpoint(c) == Checkpoint.COMPLETE;
+    }
+
+    private enum Checkpoint { COMPLETE, PARTIAL, BUSY }
+
+    private Checkpoint checkpoint(Connection c) throws SQLException, IOException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             rs.next();
-            return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3);
+            return rs.getInt(1) != 0 ? Checkpoint.BUSY : rs.getLong(2) == rs.getLong(3) ? Checkpoint.COMPLETE : Checkpoint.PARTIAL;
         } finally {
             checkpointer.reacquire();
         }

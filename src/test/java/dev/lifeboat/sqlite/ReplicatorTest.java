@@ -232,6 +232,51 @@ class ReplicatorTest {
         }
     }
 
+    /**
+     * An app in this JVM is not kept out by Lifeboat's checkpointer lock (POSIX locks belong to the process), and one
+     * that checkpoints after every commit restarts the WAL whenever it finds it fully checkpointed: also in the
+     * moments Lifeboat's checkpoint rounds spend between two reads. Whatever Lifeboat makes of that (the same
+     * generation, or new ones), the replica must restore to exactly the app's data.
+     */
+    @Test
+    void anAppThatCheckpointsAfterEveryCommitNeverGetsACorruptReplica() throws Exception {
+        Path db = dir.resolve("app.db");
+        Path replica = dir.resolve("replica/app");
+        ObjectStore store = new FileStore(replica);
+        try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
+            app.insert(0, 10, 100);
+            r.sync();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try (TestDb w = new TestDb(db)) {
+                    w.exec("PRAGMA synchronous=NORMAL");
+                    w.exec("PRAGMA wal_autocheckpoint=1");
+                    for (int i = 10; !stop.get(); i++) {
+                        w.insert(i, i + 1, 300);
+                    }
+                } catch (Exception e) {
+                    failed.set(e);
+                }
+            });
+            writer.start();
+            long checkpointsBefore = r.stats().checkpoints.get();
+            for (int i = 0; i < 60; i++) {
+                Thread.sleep(50);
+                r.sync();
+            }
+            stop.set(true);
+            writer.join();
+            r.sync();
+            assertEquals(null, failed.get());
+            assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
+            assertTrue(r.stats().checkpoints.get() > checkpointsBefore, "Lifeboat's checkpoints ran meanwhile");
+            // Each of Lifeboat's checkpoints should still let the WAL restart (it once grew to gigabytes here).
+            assertTrue(r.stats().index >= 3, "the WAL should keep restarting, index " + r.stats().index);
+            bothToolsRestore(store, replica, app.fingerprint());
+        }
+    }
+
     @Test
     void aSyncNeverRecreatesAVanishedShadowDirectory() throws Exception {
         Path db = dir.resolve("app.db");
