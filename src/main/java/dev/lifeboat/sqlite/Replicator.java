@@ -72,6 +72,8 @@ public final class Replicator implements AutoCloseable {
     private static final int UNHELD_ROUNDS = 4;
     /** A round shorter than this leaves little enough for the checkpoint under the hold. */
     private static final Duration UNHELD_ENOUGH = Duration.ofMillis(3);
+    /** See {@link #lockedOutDespiteLock}; more than once, as a torn read of SQLite's WAL index also stops a checkpoint. */
+    private static final int LOCKED_OUT_LIMIT = 3;
     /**
      * A WAL segment ends once it has sent this many (compressed) bytes, or at {@link #MAX_SEGMENT_BYTES} of WAL: a
      * burst of writes becomes a few objects that each become visible (restorable) as soon as they are uploaded,
@@ -140,12 +142,13 @@ public final class Replicator implements AutoCloseable {
     /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
     private long checkpointedThrough = -1;
     /**
-     * Set when one of Lifeboat's checkpoints found another one running although Lifeboat held the checkpointer lock:
+     * How often one of Lifeboat's checkpoints found another one running although Lifeboat held the checkpointer lock:
      * a connection of this same process (POSIX locks do not keep those apart), or a VFS that does not take the lock.
      * Moving the read then hands that checkpointer a whole interval's frames, which Lifeboat's next checkpoint would
-     * wait behind, so {@link #checkpointUnheld} stops moving it.
+     * wait behind (an app in the same process that checkpoints after every commit never got its WAL restarted), so
+     * past {@link #LOCKED_OUT_LIMIT} times {@link #checkpointUnheld} stops moving it.
      */
-    private boolean othersCheckpointToo;
+    private int lockedOutDespiteLock;
     /** The WAL's modification time seen by the previous sync's checkpoint decision. */
     private FileTime lastWalChange;
 
@@ -1028,7 +1031,7 @@ public final class Replicator implements AutoCloseable {
      */
     private void checkpointUnheld() throws IOException, SQLException {
         for (int round = 0; round < UNHELD_ROUNDS; round++) {
-            if (othersCheckpointToo || !checkpointer.acquire()) {
+            if (lockedOutDespiteLock >= LOCKED_OUT_LIMIT || !checkpointer.acquire()) {
                 // Another checkpointer is about: the read stays where it is, and so does this checkpoint.
                 checkpointedFully(locker);
                 return;
@@ -1041,10 +1044,11 @@ public final class Replicator implements AutoCloseable {
             }
             copyFrames();
             long started = System.nanoTime();
-            if (checkpoint(locker) == Checkpoint.BUSY) {
-                othersCheckpointToo = true;
-                LOG.infof("sqlite %s: another connection checkpoints although Lifeboat holds the checkpointer lock (one in this "
-                        + "process?); Lifeboat's checkpoints keep their read where it is from now on", name);
+            if (checkpoint(locker) == Checkpoint.LOCKED_OUT) {
+                if (++lockedOutDespiteLock == LOCKED_OUT_LIMIT) {
+                    LOG.infof("sqlite %s: another connection checkpoints although Lifeboat holds the checkpointer lock (one in this "
+                            + "process?); Lifeboat's checkpoints keep their read where it is from now on", name);
+                }
                 return;
             }
             if (System.nanoTime() - started < UNHELD_ENOUGH.toNanos()) {
@@ -1090,12 +1094,16 @@ public final class Replicator implements AutoCloseable {
         return checkpoint(c) == Checkpoint.COMPLETE;
     }
 
-    private enum Checkpoint { COMPLETE, PARTIAL, BUSY }
+    /** What a PASSIVE checkpoint did: every frame, some (readers in the way), or nothing (it could not start: -1, -1). */
+    private enum Checkpoint { COMPLETE, PARTIAL, LOCKED_OUT }
 
     private Checkpoint checkpoint(Connection c) throws SQLException, IOException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             rs.next();
-            return rs.getInt(1) != 0 ? Checkpoint.BUSY : rs.getLong(2) == rs.getLong(3) ? Checkpoint.COMPLETE : Checkpoint.PARTIAL;
+            if (rs.getLong(2) < 0) {
+                return Checkpoint.LOCKED_OUT;
+            }
+            return rs.getInt(1) == 0 && rs.getLong(2) == rs.getLong(3) ? Checkpoint.COMPLETE : Checkpoint.PARTIAL;
         } finally {
             checkpointer.reacquire();
         }
