@@ -1033,7 +1033,7 @@ public final class Replicator implements AutoCloseable {
         for (int round = 0; round < UNHELD_ROUNDS; round++) {
             if (lockedOutDespiteLock >= LOCKED_OUT_LIMIT || !checkpointer.acquire()) {
                 // Another checkpointer is about: the read stays where it is, and so does this checkpoint.
-                checkpointedFully(locker);
+                checkpoint(locker);
                 return;
             }
             copyFrames();

@@ -42,19 +42,8 @@ class DamagedSnapshotTest {
         byte[] good = Files.readAllBytes(snapshot);
         Path target = dir.resolve("restored/app.db");
         for (int at : new int[]{good.length / 3, good.length - 2}) {
-            byte[] bad = good.clone();
-            bad[at] ^= 0x04;
-            Files.write(snapshot, bad);
-            IOException e = assertThrows(IOException.class,
-                    () -> new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null)));
-            assertTrue(e.getMessage().startsWith("cannot restore snapshot generations/"), e.getMessage());
-            assertTrue(e.getMessage().contains("the object is damaged"), e.getMessage());
-            assertFalse(Files.exists(target), "nothing may be put in place");
-            try (Stream<Path> s = Files.list(target.getParent())) {
-                assertEquals(List.of(), s.toList(), "no temporary file may be left");
-            }
-            assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                    .map(Thread::getName).filter(n -> n.startsWith("lifeboat-")).toList());
+            Files.write(snapshot, damaged(good, at));
+            assertRestoreFailsLeavingNothing(store, target, "cannot restore snapshot generations/");
         }
         Files.write(snapshot, good);
         new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null));
@@ -87,14 +76,34 @@ class DamagedSnapshotTest {
         Files.delete(target);
 
         Path object = replica.resolve(ReplicaLayout.segmentKey(large.generation(), large.index(), large.offset()));
-        byte[] bad = Files.readAllBytes(object);
-        bad[bad.length / 2] ^= 0x01;
-        Files.write(object, bad);
-        IOException e = assertThrows(IOException.class, () -> new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null)));
-        assertTrue(e.getMessage().startsWith("cannot restore WAL segment generations/"), e.getMessage());
-        assertTrue(e.getMessage().contains("the object is damaged"), e.getMessage());
-        try (Stream<Path> s = Files.list(target.getParent())) {
-            assertEquals(List.of(), s.toList(), "nothing may be left in place");
+        byte[] good = Files.readAllBytes(object);
+        Files.write(object, damaged(good, good.length / 2));
+        assertRestoreFailsLeavingNothing(store, target, "cannot restore WAL segment generations/");
+    }
+
+    /**
+     * {@code bytes} with 4 bytes inverted from {@code at} (or up to the end): one flipped bit inside a compressed block
+     * can land in a match offset over zeros and decode to the same bytes; four inverted bytes practically never do.
+     */
+    private static byte[] damaged(byte[] bytes, int at) {
+        byte[] bad = bytes.clone();
+        for (int i = at; i < Math.min(bad.length, at + 4); i++) {
+            bad[i] ^= (byte) 0xff;
         }
+        return bad;
+    }
+
+    /** The restore fails naming the object, puts nothing in place, leaves no temporary file and no decoder thread. */
+    private static void assertRestoreFailsLeavingNothing(ObjectStore store, Path target, String messageStart) throws IOException {
+        IOException e = assertThrows(IOException.class,
+                () -> new SqliteRestorer(store).restore(new SqliteRestorer.Options(target, null, null, null)));
+        assertTrue(e.getMessage().startsWith(messageStart), e.getMessage());
+        assertTrue(e.getMessage().contains("the object is damaged"), e.getMessage());
+        assertFalse(Files.exists(target), "nothing may be put in place");
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(List.of(), s.toList(), "no temporary file may be left");
+        }
+        assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .map(Thread::getName).filter(n -> n.startsWith("lifeboat-")).toList());
     }
 }

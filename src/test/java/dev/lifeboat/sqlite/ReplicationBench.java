@@ -25,11 +25,11 @@ import java.util.stream.Stream;
  * Usage and fairness notes: bench/sqlite-replication.sh. ReplicationBench [SECONDS] [RESTORE_MB]
  */
 public final class ReplicationBench {
-    /** How long each agent is watched doing nothing (objects per idle hour); BENCH_IDLE_SECONDS shortens it while developing. */
     /** Rounds of the three runs (BENCH_ROUNDS; 0 runs only the restore comparison); the writer's ratios are reported per round and as the median. */
     static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
     /** JVM options of the Lifeboat agent (BENCH_AGENT_JAVA_OPTS). */
     static final String AGENT_JAVA_OPTS = System.getenv().getOrDefault("BENCH_AGENT_JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC");
+    /** How long each agent is watched doing nothing (objects per idle hour); BENCH_IDLE_SECONDS shortens it while developing. */
     static final int IDLE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_IDLE_SECONDS", "60"));
 
     public static void main(String[] args) throws Exception {
@@ -256,12 +256,7 @@ public final class ReplicationBench {
     static void restoreComparison(Path work, S3ProxyServer s3, int mb) throws Exception {
         Path dir = Files.createDirectories(work.resolve("restore"));
         Path db = dir.resolve("big.db");
-        try (TestDb app = new TestDb(db)) {
-            int rows = mb * 1024 / 4;
-            for (int i = 0; i < rows; i += 20_000) {
-                app.insert(i, Math.min(rows, i + 20_000), 4000);
-            }
-        }
+        RestoreBench.fill(db, mb);
         String yaml = "destinations:\n" + s3.destinationYaml("s3", "bench", "restore")
                 + "databases:\n  big:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n";
         var config = dev.lifeboat.testing.TestConfigs.parse(yaml);

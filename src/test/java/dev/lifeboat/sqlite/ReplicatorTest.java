@@ -9,10 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Lifeboat replicates a real SQLite database; Lifeboat and litestream 0.3.13 both restore the result. */
@@ -204,25 +207,13 @@ class ReplicatorTest {
         try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
             app.insert(0, 10, 100);
             r.sync();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread writer = new Thread(() -> {
-                try (TestDb w = new TestDb(db)) {
-                    w.exec("PRAGMA synchronous=NORMAL");
-                    for (int i = 10; !stop.get(); i++) {
-                        w.insert(i, i + 1, 300); // back to back single-row commits
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            writer.start();
+            BusyWriter writer = new BusyWriter(db, "PRAGMA synchronous=NORMAL");
             // Each sync finds far more than SMALL's checkpoint threshold: every one checkpoints and must see a restart.
             while (r.stats().index < 2 && r.stats().syncs.get() < 200) {
                 Thread.sleep(100);
                 r.sync();
             }
-            stop.set(true);
-            writer.join();
+            assertNull(writer.stop());
             r.sync();
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().index >= 2, "the WAL should have restarted under a writer that never pauses, index " + r.stats().index);
@@ -246,29 +237,14 @@ class ReplicatorTest {
         try (TestDb app = new TestDb(db); Replicator r = new Replicator("app", db, store, SMALL)) {
             app.insert(0, 10, 100);
             r.sync();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                try (TestDb w = new TestDb(db)) {
-                    w.exec("PRAGMA synchronous=NORMAL");
-                    w.exec("PRAGMA wal_autocheckpoint=1");
-                    for (int i = 10; !stop.get(); i++) {
-                        w.insert(i, i + 1, 300);
-                    }
-                } catch (Exception e) {
-                    failed.set(e);
-                }
-            });
-            writer.start();
+            BusyWriter writer = new BusyWriter(db, "PRAGMA synchronous=NORMAL", "PRAGMA wal_autocheckpoint=1");
             long checkpointsBefore = r.stats().checkpoints.get();
             for (int i = 0; i < 60; i++) {
                 Thread.sleep(50);
                 r.sync();
             }
-            stop.set(true);
-            writer.join();
+            assertNull(writer.stop());
             r.sync();
-            assertEquals(null, failed.get());
             assertEquals(0, r.stats().syncErrors.get(), r.stats().lastError);
             assertTrue(r.stats().checkpoints.get() > checkpointsBefore, "Lifeboat's checkpoints ran meanwhile");
             // Each of Lifeboat's checkpoints should still let the WAL restart (it once grew to gigabytes here).
@@ -344,6 +320,36 @@ class ReplicatorTest {
                 assertEquals("1", otherProcessCheckpoint(db).split("\\|")[0], "taken again after Lifeboat's checkpoint");
             }
             assertEquals("0", otherProcessCheckpoint(db).split("\\|")[0], "released when the replicator closes");
+        }
+    }
+
+    /** An app thread committing single-row inserts (rows 10, 11, ...) back to back, after {@code pragmas}, until stopped. */
+    private static final class BusyWriter {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final Thread thread;
+
+        BusyWriter(Path db, String... pragmas) {
+            thread = new Thread(() -> {
+                try (TestDb w = new TestDb(db)) {
+                    for (String pragma : pragmas) {
+                        w.exec(pragma);
+                    }
+                    for (int i = 10; !stop.get(); i++) {
+                        w.insert(i, i + 1, 300);
+                    }
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+            }, "busy-writer");
+            thread.start();
+        }
+
+        /** Stops the writer and waits for it; returns what made it fail, or null. */
+        Exception stop() throws InterruptedException {
+            stop.set(true);
+            thread.join();
+            return failure.get();
         }
     }
 

@@ -29,6 +29,16 @@ import java.util.stream.Stream;
  * BENCH_RESTORE_ONLY=1 runs only the two full restores.
  */
 public final class RestoreBench {
+    /** Writes about {@code mb} MB of rows (4 KB each, in transactions of 20,000) into {@code db}. */
+    static void fill(Path db, int mb) throws Exception {
+        try (TestDb app = new TestDb(db)) {
+            int rows = mb * 1024 / 4;
+            for (int i = 0; i < rows; i += 20_000) {
+                app.insert(i, Math.min(rows, i + 20_000), 4000);
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int mb = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
@@ -37,12 +47,7 @@ public final class RestoreBench {
             s3.createBucket("bench");
             Path dir = Files.createDirectories(work.resolve("restore"));
             Path db = dir.resolve("big.db");
-            try (TestDb app = new TestDb(db)) {
-                int rows = mb * 1024 / 4;
-                for (int i = 0; i < rows; i += 20_000) {
-                    app.insert(i, Math.min(rows, i + 20_000), 4000);
-                }
-            }
+            fill(db, mb);
             var config = dev.lifeboat.testing.TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "bench", "restore")
                     + "databases:\n  big:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
             ObjectStore store = SqliteRestoreService.storeFor(config, "big");
