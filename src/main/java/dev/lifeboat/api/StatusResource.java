@@ -3,6 +3,7 @@ package dev.lifeboat.api;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.sqlite.SqliteVersion;
 import dev.lifeboat.store.Destinations;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
@@ -39,6 +40,7 @@ public class StatusResource {
         status.put("startedAt", STARTED.toString());
         status.put("now", Instant.now().toString());
         status.put("fly", FlyEnvironment.labels());
+        status.put("sqliteVersion", SqliteVersion.bundled());
         Map<String, Object> configSection = new LinkedHashMap<>();
         configSection.put("file", active.path().toString());
         status.put("config", configSection);
