@@ -2,7 +2,7 @@ package dev.lifeboat.alert;
 
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.api.FlyEnvironment;
-import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import io.micrometer.core.instrument.Counter;
@@ -50,7 +50,7 @@ public class AlertService {
     private boolean metricsRegistered;
 
     /** Starts evaluation and delivery once the agent's configuration is valid and installed. */
-    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+    void onAgentStarted(@Observes AgentStarted started) {
         start();
     }
 

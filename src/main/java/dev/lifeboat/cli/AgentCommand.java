@@ -2,6 +2,8 @@ package dev.lifeboat.cli;
 
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.RunMode;
 import io.quarkus.runtime.Quarkus;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -36,12 +38,8 @@ public class AgentCommand implements Callable<Integer> {
         active.install(config.path(), loaded);
         LOG.infof("lifeboat agent started with %s: %d database(s), %d destination(s), %d volume(s)", config.path(),
                 loaded.databases().size(), loaded.destinations().size(), loaded.volumes().size());
-        started.fire(new AgentStarted(loaded));
+        started.fire(new AgentStarted(loaded, RunMode.AGENT));
         Quarkus.waitForExit();
         return 0;
-    }
-
-    /** Fired once the agent's configuration is valid and installed; services start their work on it. */
-    public record AgentStarted(LifeboatConfig config) {
     }
 }

@@ -1,5 +1,7 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.RunMode;
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
@@ -41,7 +43,7 @@ public class RunCommand implements Callable<Integer> {
     ActiveConfig active;
 
     @Inject
-    Event<AgentCommand.AgentStarted> started;
+    Event<AgentStarted> started;
 
     @Inject
     SqliteRestoreService restores;
@@ -58,7 +60,7 @@ public class RunCommand implements Callable<Integer> {
                 LOG.info(restores.restore(loaded, name, Path.of(db.path().get()), null, null, null, true, true));
             }
         });
-        started.fire(new AgentCommand.AgentStarted(loaded));
+        started.fire(new AgentStarted(loaded, RunMode.SUPERVISOR));
         Process child;
         try {
             child = new ProcessBuilder(command).inheritIO().start();

@@ -1,6 +1,6 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Schedule;
 import jakarta.annotation.PreDestroy;
@@ -36,7 +36,7 @@ public class DrillScheduler {
     private final Map<String, Instant> nextRuns = new ConcurrentHashMap<>();
     private ScheduledExecutorService executor;
 
-    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+    void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
     }
 

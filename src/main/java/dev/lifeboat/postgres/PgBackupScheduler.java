@@ -1,7 +1,7 @@
 package dev.lifeboat.postgres;
 
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Schedule;
@@ -36,7 +36,7 @@ public class PgBackupScheduler {
 
     private ScheduledExecutorService ticks;
 
-    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+    void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
     }
 

@@ -1,7 +1,7 @@
 package dev.lifeboat.sqlite;
 
 import dev.lifeboat.api.StatusContributor;
-import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.UserFacingException;
@@ -57,7 +57,7 @@ public class ReplicationService implements StatusContributor {
         return t;
     });
 
-    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+    void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
     }
 

@@ -1,7 +1,7 @@
 package dev.lifeboat.volume;
 
 import dev.lifeboat.api.FlyEnvironment;
-import dev.lifeboat.cli.AgentCommand;
+import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.LifeboatConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -60,7 +60,7 @@ public class VolumeMonitor {
     static final Duration MIN_HANG = Duration.ofSeconds(5);
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
 
-    void onAgentStarted(@Observes AgentCommand.AgentStarted started) {
+    void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
     }
 
