@@ -1,7 +1,7 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.UserFacingException;
-import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
@@ -68,6 +68,15 @@ public class AlertService {
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::deliverQuietly, DELIVERY_TICK_MILLIS, DELIVERY_TICK_MILLIS, TimeUnit.MILLISECONDS);
         LOG.infof("alerting started: %d sink(s), evaluating every %s, state in %s", r.sinks.size(), Human.duration(r.config.evaluateInterval()), r.stateDir);
+    }
+
+    /** The {@code alerts} section of the status API; never throws. */
+    public AlertsStatus status() {
+        try {
+            return AlertsStatus.Running.of(runtime());
+        } catch (RuntimeException e) {
+            return new AlertsStatus.Unavailable("alerting is unavailable: " + e.getMessage());
+        }
     }
 
     /** The machinery for the active configuration, built on first use. */

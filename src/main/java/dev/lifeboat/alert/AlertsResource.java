@@ -1,5 +1,7 @@
 package dev.lifeboat.alert;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.lifeboat.alert.AlertState.Status;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
@@ -17,8 +19,9 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +44,26 @@ public class AlertsResource {
     @Inject
     ActiveConfig active;
 
+    /**
+     * The answer of {@code GET}.
+     *
+     * @param lastEvaluatedAt the last evaluation of the rules, null before the first
+     * @param sourceError     why a condition source failed in that evaluation, absent when none did
+     * @param sinks           configured sinks by name
+     */
+    public record AlertList(Instant lastEvaluatedAt, @JsonInclude(JsonInclude.Include.NON_NULL) String sourceError,
+                            List<AlertView> firing, List<AlertView> pending, List<AlertView> resolved, OutboxView outbox,
+                            Map<String, SinkView> sinks) {
+    }
+
+    /** The answer of {@code POST /test}: whether every sink took its notification, and each sink's attempt. */
+    public record TestReport(boolean delivered, List<TestResult> results) {
+    }
+
+    /** One sink's test notification with the sink's type and {@code delivered}, {@code retrying} or {@code failed}. */
+    public record TestResult(@JsonUnwrapped DeliveryView delivery, String type, String status) {
+    }
+
     @GET
     public Response list() {
         AlertRuntime r;
@@ -50,23 +73,11 @@ public class AlertsResource {
             return error(Response.Status.SERVICE_UNAVAILABLE, "the configuration is invalid (" + e.problems().size()
                     + " problem(s), listed by /api/v1/status); alerting runs once it loads");
         }
-        Map<String, List<Map<String, Object>>> byStatus = new LinkedHashMap<>();
-        for (Status s : Status.values()) {
-            byStatus.put(s.name().toLowerCase(java.util.Locale.ROOT), new ArrayList<>());
-        }
-        r.alerter.states().values().forEach(a -> byStatus.get(a.status().name().toLowerCase(java.util.Locale.ROOT)).add(AlertViews.alert(a)));
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("lastEvaluatedAt", r.alerter.lastEvaluatedAt() == null ? null : r.alerter.lastEvaluatedAt().toString());
-        if (r.alerter.lastSourceError() != null) {
-            out.put("sourceError", r.alerter.lastSourceError());
-        }
-        out.put("firing", byStatus.get("firing"));
-        out.put("pending", byStatus.get("pending"));
-        out.put("resolved", byStatus.get("resolved"));
-        out.put("outbox", AlertViews.outbox(r.outbox, LISTED));
-        Map<String, Object> sinks = new TreeMap<>();
-        r.sinks.forEach((name, s) -> sinks.put(name, AlertViews.sink(s)));
-        out.put("sinks", sinks);
+        var states = r.alerter.states().values();
+        Map<String, SinkView> sinks = new TreeMap<>();
+        r.sinks.forEach((name, sink) -> sinks.put(name, SinkView.of(sink)));
+        AlertList out = new AlertList(r.alerter.lastEvaluatedAt(), r.alerter.lastSourceError(), withStatus(states, Status.FIRING),
+                withStatus(states, Status.PENDING), withStatus(states, Status.RESOLVED), OutboxView.of(r.outbox, LISTED), sinks);
         return Response.ok(out).build();
     }
 
@@ -93,23 +104,23 @@ public class AlertsResource {
         }
         List<Outbox.Delivery> queued = r.alerter.queueTest(sinkNames);
         r.deliverer.deliverDue();
-        List<Map<String, Object>> results = new ArrayList<>();
+        List<TestResult> results = new ArrayList<>();
         List<Outbox.Delivery> failed = r.outbox.failed();
         List<Outbox.Delivery> pending = r.outbox.pending();
         for (Outbox.Delivery q : queued) {
             Optional<Outbox.Delivery> stillPending = pending.stream().filter(d -> d.id().equals(q.id())).findFirst();
             Optional<Outbox.Delivery> gaveUp = failed.stream().filter(d -> d.id().equals(q.id())).findFirst();
-            Map<String, Object> m = new LinkedHashMap<>(AlertViews.delivery(stillPending.or(() -> gaveUp).orElse(q)));
-            m.put("type", r.sinks.get(q.sink()).type());
-            m.put("status", stillPending.isPresent() ? "retrying" : gaveUp.isPresent() ? "failed" : "delivered");
-            if (!stillPending.isPresent() && !gaveUp.isPresent()) {
-                m.remove("nextAttemptAt");
-                m.put("attempts", q.attempts() + 1);
+            String type = r.sinks.get(q.sink()).type();
+            if (stillPending.isPresent()) {
+                results.add(new TestResult(DeliveryView.of(stillPending.get()), type, "retrying"));
+            } else if (gaveUp.isPresent()) {
+                results.add(new TestResult(DeliveryView.of(gaveUp.get()), type, "failed"));
+            } else {
+                results.add(new TestResult(DeliveryView.of(q).delivered(), type, "delivered"));
             }
-            results.add(m);
         }
-        boolean allDelivered = results.stream().allMatch(m -> m.get("status").equals("delivered"));
-        return Response.status(allDelivered ? 200 : 502).entity(Map.of("delivered", allDelivered, "results", results)).build();
+        boolean allDelivered = results.stream().allMatch(t -> t.status().equals("delivered"));
+        return Response.status(allDelivered ? 200 : 502).entity(new TestReport(allDelivered, results)).build();
     }
 
     /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
@@ -132,6 +143,10 @@ public class AlertsResource {
                     .type(MediaType.APPLICATION_JSON).build());
         }
         return Optional.empty();
+    }
+
+    private static List<AlertView> withStatus(Collection<AlertState> states, Status status) {
+        return states.stream().filter(a -> a.status() == status).map(AlertView::of).toList();
     }
 
     private static Response error(Response.Status status, String message) {

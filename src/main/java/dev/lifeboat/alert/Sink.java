@@ -1,6 +1,6 @@
 package dev.lifeboat.alert;
 
-import dev.lifeboat.api.Redaction;
+import dev.lifeboat.Redaction;
 import dev.lifeboat.config.AlertsConfig;
 
 import java.util.ArrayList;

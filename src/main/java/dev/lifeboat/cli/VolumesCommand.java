@@ -2,12 +2,13 @@ package dev.lifeboat.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.volume.Condition;
 import dev.lifeboat.volume.FlyMachinesClient;
 import dev.lifeboat.volume.VolumeChecker;
 import dev.lifeboat.volume.VolumeReport;
+import dev.lifeboat.volume.VolumeStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +17,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +41,10 @@ public class VolumesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** What {@code --json} prints. */
+    record JsonReport(boolean healthy, Map<String, String> fly, String flyApi, List<VolumeStatus.Named> volumes) {
+    }
+
     @Override
     public Integer call() throws Exception {
         LifeboatConfig loaded = config.load();
@@ -54,11 +58,9 @@ public class VolumesCommand implements Callable<Integer> {
         boolean healthy = reports.stream().allMatch(VolumeReport::healthy);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            Map<String, Object> doc = new LinkedHashMap<>();
-            doc.put("healthy", healthy);
-            doc.put("fly", FlyEnvironment.labels());
-            doc.put("flyApi", fly == null ? "skipped (no FLY_API_TOKEN or app name)" : fly.settings().baseUrl());
-            doc.put("volumes", reports.stream().map(VolumeReport::toMap).toList());
+            JsonReport doc = new JsonReport(healthy, FlyEnvironment.labels(),
+                    fly == null ? "skipped (no FLY_API_TOKEN or app name)" : fly.settings().baseUrl(),
+                    reports.stream().map(VolumeStatus::named).toList());
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
         } else {
             if (reports.isEmpty()) {

@@ -1,6 +1,6 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.drill.DrillService.DrillState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,59 +1,31 @@
 package dev.lifeboat.drill;
 
-import dev.lifeboat.api.StatusContributor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Instant;
+import java.util.Optional;
 
 /**
- * Adds {@code drill} to each database's entry of {@code GET /api/v1/status}: the next scheduled run, a running
- * drill, the last drill (outcome, backup, RTO, RPO, error) and the last pass. Records hold no secrets: errors are
- * built from redacted URLs and the scratch location is a database name or a path.
+ * Each database's {@link DrillOverview} for {@code GET /api/v1/status}: the next scheduled run, a running drill, the
+ * last drill (outcome, backup, RTO, RPO, error) and the last pass.
  */
 @ApplicationScoped
-public class DrillStatus implements StatusContributor {
+public class DrillStatus {
     @Inject
     DrillService drills;
 
     @Inject
     DrillScheduler scheduler;
 
-    @Override
-    public void describeDatabase(String name, Map<String, Object> entry) {
-        Map<String, Object> d = new LinkedHashMap<>();
-        scheduler.nextRun(name).ifPresent(t -> d.put("nextRunAt", t.toString()));
-        drills.runningSince(name).ifPresent(t -> d.put("runningSince", t.toString()));
-        drills.state(name).ifPresent(s -> {
-            if (s.last() != null) {
-                d.put("last", summary(s.last()));
-            }
-            d.put("lastSuccessAt", s.lastPassed() == null ? null : s.lastPassed().finishedAt().toString());
-            d.put("consecutiveFailures", s.consecutiveFailures());
-            d.put("failing", s.last() != null && !s.last().passed());
-        });
-        if (!d.isEmpty()) {
-            entry.put("drill", d);
+    /** The drills of {@code database}, or empty when none is scheduled, running or recorded. */
+    public Optional<DrillOverview> of(String database) {
+        Instant next = scheduler.nextRun(database).orElse(null);
+        Instant running = drills.runningSince(database).orElse(null);
+        DrillOverview.Outcomes outcomes = drills.state(database).map(DrillOverview.Outcomes::of).orElse(null);
+        if (next == null && running == null && outcomes == null) {
+            return Optional.empty();
         }
-    }
-
-    static Map<String, Object> summary(DrillRecord r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("id", r.id());
-        m.put("outcome", r.outcome());
-        m.put("trigger", r.trigger());
-        m.put("backupId", r.backupId());
-        m.put("backupTime", r.backupTime() == null ? null : r.backupTime().toString());
-        m.put("startedAt", r.startedAt().toString());
-        m.put("finishedAt", r.finishedAt().toString());
-        m.put("restoreMillis", r.restoreMillis());
-        m.put("durationMillis", r.durationMillis());
-        m.put("rpoSeconds", r.rpoSeconds());
-        m.put("storedBytes", r.storedBytes());
-        if (r.error() != null) {
-            m.put("error", r.error());
-        }
-        return m;
+        return Optional.of(new DrillOverview(next, running, outcomes));
     }
 }

@@ -1,5 +1,6 @@
 package dev.lifeboat.drill;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import jakarta.inject.Inject;
@@ -14,8 +15,8 @@ import jakarta.ws.rs.ServiceUnavailableException;
 import jakarta.ws.rs.core.MediaType;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * {@code GET /api/v1/databases/{db}/drills?limit=20}: the newest drills of a database, newest first, read from its
@@ -32,20 +33,22 @@ public class DrillsResource {
     @Inject
     DrillService drills;
 
+    /** The answer: the database, the start of a drill running now (absent when none runs) and the drills, newest first. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record History(String database, Instant runningSince, List<DrillRecord> drills) {
+    }
+
     @GET
-    public Map<String, Object> drills(@PathParam("db") String database, @QueryParam("limit") @DefaultValue("20") int limit) {
+    public History drills(@PathParam("db") String database, @QueryParam("limit") @DefaultValue("20") int limit) {
         LifeboatConfig config = active.get();
         if (!config.databases().containsKey(database)) {
             throw new NotFoundException("no database named '" + database + "'");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("database", database);
-        drills.runningSince(database).ifPresent(t -> out.put("runningSince", t.toString()));
+        Instant runningSince = drills.runningSince(database).orElse(null);
         try {
-            out.put("drills", drills.history(config, database, Math.max(1, Math.min(limit, MAX_LIMIT))));
+            return new History(database, runningSince, drills.history(config, database, Math.max(1, Math.min(limit, MAX_LIMIT))));
         } catch (IOException e) {
             throw new ServiceUnavailableException("cannot read the drill history of " + database + " from its destination: " + e.getMessage());
         }
-        return out;
     }
 }

@@ -4,8 +4,6 @@ import dev.lifeboat.catalog.Manifest;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * What the agent knows of one database's backups: the last success and failure, the next run, counters. Rebuilt at
@@ -121,23 +119,9 @@ public final class BackupState {
     }
 
     /** The status API's view. */
-    public synchronized Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("running", running);
-        m.put("lastSuccessAt", str(lastSuccessAt));
-        m.put("lastBackupId", lastBackupId);
-        m.put("lastDurationSeconds", lastDuration == null ? null : lastDuration.toMillis() / 1000.0);
-        m.put("lastStoredBytes", lastStoredBytes < 0 ? null : lastStoredBytes);
-        m.put("lastRawBytes", lastRawBytes < 0 ? null : lastRawBytes);
-        m.put("lastFailureAt", str(lastFailureAt));
-        m.put("lastFailure", lastFailure);
-        m.put("consecutiveFailures", consecutiveFailures);
-        m.put("nextRunAt", str(nextRunAt));
-        m.put("skippedTicks", skippedTicks);
-        return m;
-    }
-
-    private static String str(Instant t) {
-        return t == null ? null : t.toString();
+    public synchronized BackupStatus status() {
+        return new BackupStatus(running, lastSuccessAt, lastBackupId, lastDuration == null ? null : lastDuration.toMillis() / 1000.0,
+                lastStoredBytes < 0 ? null : lastStoredBytes, lastRawBytes < 0 ? null : lastRawBytes, lastFailureAt, lastFailure,
+                consecutiveFailures, nextRunAt, skippedTicks);
     }
 }

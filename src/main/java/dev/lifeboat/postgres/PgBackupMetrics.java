@@ -1,7 +1,6 @@
 package dev.lifeboat.postgres;
 
-import dev.lifeboat.api.FlyEnvironment;
-import dev.lifeboat.api.StatusContributor;
+import dev.lifeboat.runtime.FlyEnvironment;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,14 +13,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * PostgreSQL backup state in {@code GET /api/v1/status} (under {@code databases.<name>.backup}) and as Prometheus
- * metrics, tag {@code database} plus the Fly labels:
+ * PostgreSQL backup state as Prometheus metrics (the status API reads {@link BackupState#status()}), tag
+ * {@code database} plus the Fly labels:
  * {@code lifeboat_pg_backup_last_success_timestamp_seconds}, {@code lifeboat_pg_backup_last_failure_timestamp_seconds},
  * {@code lifeboat_pg_backup_last_duration_seconds}, {@code lifeboat_pg_backup_last_size_bytes},
  * {@code lifeboat_pg_backup_next_run_timestamp_seconds}, {@code lifeboat_pg_backup_consecutive_failures},
@@ -29,7 +27,7 @@ import java.util.function.ToDoubleFunction;
  * {@code lifeboat_pg_backups_total{result="success|failure"}}. Unknown values are NaN.
  */
 @ApplicationScoped
-public class PgBackupMetrics implements StatusContributor {
+public class PgBackupMetrics {
     @Inject
     PgBackupService service;
 
@@ -37,13 +35,6 @@ public class PgBackupMetrics implements StatusContributor {
     MeterRegistry registry;
 
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
-
-    @Override
-    public void describeDatabase(String name, Map<String, Object> entry) {
-        if ("postgres".equals(entry.get("type"))) {
-            entry.put("backup", service.state(name).toMap());
-        }
-    }
 
     /** Registers the metrics of database {@code name} once. */
     public void register(String name) {

@@ -1,6 +1,6 @@
 package dev.lifeboat.postgres;
 
-import dev.lifeboat.api.Redaction;
+import dev.lifeboat.Redaction;
 
 import java.net.URI;
 import java.net.URLDecoder;

@@ -2,8 +2,6 @@ package dev.lifeboat.sqlite;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What one database's replication has done, readable from any thread (status API, metrics). */
@@ -37,29 +35,12 @@ public final class ReplicaStats {
         return since == null ? Duration.ZERO : Duration.between(since, Instant.now());
     }
 
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("state", state);
-        m.put("generation", generation);
-        m.put("index", String.format("%08x", index));
-        m.put("offset", offset);
-        m.put("lagSeconds", lag().toMillis() / 1000.0);
-        m.put("walBytes", walBytes);
-        m.put("lastSnapshotAt", lastSnapshotAt == null ? null : lastSnapshotAt.toString());
-        m.put("lastSyncAt", lastSyncAt == null ? null : lastSyncAt.toString());
-        m.put("lastShipAt", lastShipAt == null ? null : lastShipAt.toString());
-        m.put("lastWriterHoldSeconds", lastWriterHoldNanos / 1e9);
-        m.put("syncs", syncs.get());
-        m.put("syncErrors", syncErrors.get());
-        m.put("checkpoints", checkpoints.get());
-        m.put("checkpointErrors", checkpointErrors.get());
-        m.put("snapshots", snapshots.get());
-        m.put("segments", segments.get());
-        m.put("generationsStarted", generations.get());
-        if (lastError != null) {
-            m.put("lastError", lastError);
-            m.put("lastErrorAt", String.valueOf(lastErrorAt));
-        }
-        return m;
+    /** A snapshot of these counters for the status API. */
+    public ReplicationStatus.Replicating status() {
+        String error = lastError;
+        return new ReplicationStatus.Replicating(state, generation, String.format("%08x", index), offset, lag().toMillis() / 1000.0,
+                walBytes, lastSnapshotAt, lastSyncAt, lastShipAt, lastWriterHoldNanos / 1e9, syncs.get(), syncErrors.get(),
+                checkpoints.get(), checkpointErrors.get(), snapshots.get(), segments.get(), generations.get(), error,
+                error == null ? null : lastErrorAt);
     }
 }

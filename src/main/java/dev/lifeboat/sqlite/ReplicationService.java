@@ -1,6 +1,5 @@
 package dev.lifeboat.sqlite;
 
-import dev.lifeboat.api.StatusContributor;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
@@ -19,6 +18,7 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +29,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * Replicates every configured SQLite database while the agent (or {@code lifeboat run}) runs: one
  * {@link Replicator} and one thread per database, syncing every {@code sync-interval}. A graceful stop makes a
- * final sync. Contributes the {@code replication} entry of each database to the status API and these metrics
+ * final sync. Reports each database's {@link ReplicationStatus} for the status API and these metrics
  * (tag {@code database}): {@code lifeboat_sqlite_replication_lag_seconds}, {@code lifeboat_sqlite_wal_bytes},
  * {@code lifeboat_sqlite_wal_index}, {@code lifeboat_sqlite_wal_offset_bytes},
  * {@code lifeboat_sqlite_last_snapshot_timestamp_seconds}, and counters {@code lifeboat_sqlite_syncs_total},
@@ -38,7 +38,7 @@ import java.util.function.ToDoubleFunction;
  * {@code lifeboat_sqlite_generations_total}, {@code lifeboat_sqlite_shipped_bytes_total}.
  */
 @ApplicationScoped
-public class ReplicationService implements StatusContributor {
+public class ReplicationService {
     private static final Logger LOG = Logger.getLogger(ReplicationService.class);
 
     @Inject
@@ -161,14 +161,13 @@ public class ReplicationService implements StatusContributor {
         return Map.copyOf(replicators);
     }
 
-    @Override
-    public void describeDatabase(String name, Map<String, Object> entry) {
+    /** What replication of database {@code name} does, or why it was refused; empty for a database it does not replicate. */
+    public Optional<ReplicationStatus> status(String name) {
         Replicator r = replicators.get(name);
         if (r != null) {
-            entry.put("replication", r.stats().toMap());
-        } else if (refusals.containsKey(name)) {
-            entry.put("replication", Map.of("refused", refusals.get(name)));
+            return Optional.of(r.stats().status());
         }
+        return Optional.ofNullable(refusals.get(name)).map(ReplicationStatus.Refused::new);
     }
 
     private void registerMetrics(Replicator r) {

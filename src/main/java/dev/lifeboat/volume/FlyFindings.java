@@ -1,12 +1,15 @@
 package dev.lifeboat.volume;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
- * What the Fly Machines API said about the Fly volume behind a configured volume.
+ * What the Fly Machines API said about the Fly volume behind a configured volume. Serialized as it is in the status
+ * API and {@code lifeboat volumes --json}: absent values left out, times and durations as ISO-8601 text.
  *
  * @param volumeId         Fly volume id ({@code vol_...}), null when none matched
  * @param name             Fly volume name
@@ -18,26 +21,9 @@ import java.util.Map;
  * @param checkedAt        when the API was asked
  * @param error            why the API could not be asked, else null
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record FlyFindings(String volumeId, String name, String state, String region, String attachedMachineId,
-                Instant newestSnapshotAt, Duration snapshotMaxAge, Instant checkedAt, String error) {
-    /** JSON-friendly form for status and {@code lifeboat volumes --json}; absent values are left out. */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        put(m, "volumeId", volumeId);
-        put(m, "name", name);
-        put(m, "state", state);
-        put(m, "region", region);
-        put(m, "attachedMachineId", attachedMachineId);
-        put(m, "newestSnapshotAt", newestSnapshotAt);
-        put(m, "snapshotMaxAge", snapshotMaxAge);
-        put(m, "checkedAt", checkedAt);
-        put(m, "error", error);
-        return m;
-    }
-
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value.toString());
-        }
-    }
+                @JsonSerialize(using = ToStringSerializer.class) Instant newestSnapshotAt,
+                @JsonSerialize(using = ToStringSerializer.class) Duration snapshotMaxAge,
+                @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt, String error) {
 }

@@ -1,6 +1,6 @@
 package dev.lifeboat.volume;
 
-import dev.lifeboat.api.FlyEnvironment;
+import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.LifeboatConfig;
 import io.micrometer.core.instrument.Gauge;

@@ -2,9 +2,7 @@ package dev.lifeboat.volume;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The outcome of one check of one configured volume: what was measured, and the list of failing conditions.
@@ -12,7 +10,7 @@ import java.util.Map;
  * <p>For alerting (issue 7): a volume is healthy when {@link #failing()} is empty; each {@link Condition} is one
  * alert subject ({@code volume} + {@code kind}) with a severity ({@link Condition.Kind#severity()}) and a reason.
  * Reports are kept by {@link VolumeMonitor#reports()} and fired as CDI events after every check, so a rule engine
- * can either poll or {@code @Observes VolumeReport}.
+ * can either poll or {@code @Observes VolumeReport}. {@link VolumeStatus} is its JSON view.
  *
  * <p>Measurements that were not taken (the path is missing, the volume is remote, no {@code stat} tool) are null.
  *
@@ -68,50 +66,5 @@ public record VolumeReport(String volume, String path, long sequence, Instant ch
         more.add(condition);
         return new VolumeReport(volume, path, sequence, checkedAt, mounted, mountPoint, fsType, source, readOnly, totalBytes,
                 freeBytes, totalInodes, freeInodes, fsyncLatency, growthBytesPerSecond, timeToFull, databases, fly, more);
-    }
-
-    /** JSON-friendly form used by the status API and {@code lifeboat volumes --json}; null values are left out. */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("volume", volume);
-        m.put("path", path);
-        m.put("healthy", healthy());
-        m.put("checkedAt", checkedAt.toString());
-        m.put("sequence", sequence);
-        put(m, "mounted", mounted);
-        put(m, "mountPoint", mountPoint);
-        put(m, "fsType", fsType);
-        put(m, "source", source);
-        put(m, "readOnly", readOnly);
-        put(m, "totalBytes", totalBytes);
-        put(m, "freeBytes", freeBytes);
-        put(m, "totalInodes", totalInodes);
-        put(m, "freeInodes", freeInodes);
-        if (fsyncLatency != null) {
-            m.put("fsyncLatencyMs", fsyncLatency.toNanos() / 1e6);
-        }
-        put(m, "growthBytesPerSecond", growthBytesPerSecond);
-        if (timeToFull != null) {
-            m.put("timeToFullSeconds", timeToFull.getSeconds());
-            m.put("estimatedFullAt", checkedAt.plus(timeToFull).toString());
-        }
-        m.put("databases", databases);
-        if (fly != null) {
-            m.put("fly", fly.toMap());
-        }
-        m.put("failing", failing.stream().map(c -> {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("condition", c.kind().id());
-            e.put("severity", c.kind().severity().name().toLowerCase(java.util.Locale.ROOT));
-            e.put("reason", c.reason());
-            return e;
-        }).toList());
-        return m;
-    }
-
-    private static void put(Map<String, Object> m, String key, Object value) {
-        if (value != null) {
-            m.put(key, value);
-        }
     }
 }

@@ -22,7 +22,7 @@ public final class ReplicatorProcessMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (lock) {
                 r.finalSync(false);
-                System.out.println("final sync done: " + r.stats().toMap());
+                System.out.println("final sync done: " + r.stats().status());
             }
             stopped.countDown();
         }));

@@ -10,9 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -48,9 +46,7 @@ class VolumeGuardedReplicationTest {
         try {
             service.start(config(volume, replica));
             assertTrue(service.replicators().isEmpty(), "nothing replicated from an unmounted volume");
-            Map<String, Object> entry = new HashMap<>();
-            service.describeDatabase("app", entry);
-            String refused = String.valueOf(((Map<?, ?>) entry.get("replication")).get("refused"));
+            String refused = ((ReplicationStatus.Refused) service.status("app").orElseThrow()).refused();
             assertTrue(refused.contains("volume 'data'"), refused);
             assertFalse(Files.exists(replica) && Files.list(replica).findAny().isPresent(), "no object shipped");
             try (var files = Files.list(volume)) {
@@ -82,9 +78,8 @@ class VolumeGuardedReplicationTest {
                 Thread.sleep(100);
             }
             assertTrue(service.replicators().isEmpty(), "replication stopped once the volume was gone");
-            Map<String, Object> entry = new HashMap<>();
-            service.describeDatabase("app", entry);
-            assertTrue(String.valueOf(entry.get("replication")).contains("not_mounted"), String.valueOf(entry));
+            ReplicationStatus status = service.status("app").orElseThrow();
+            assertTrue(status instanceof ReplicationStatus.Refused refusal && refusal.refused().contains("not_mounted"), String.valueOf(status));
         } finally {
             ReplicationService.GUARD_WHILE_RUNNING = saved;
             service.stop();

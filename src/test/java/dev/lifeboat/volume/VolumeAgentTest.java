@@ -113,7 +113,7 @@ class VolumeAgentTest {
                 break;
             }
         }
-        return fail("no report of '" + volume + "' matched; last: " + monitor.report(volume).map(VolumeReport::toMap).orElse(null));
+        return fail("no report of '" + volume + "' matched; last: " + monitor.report(volume).map(VolumeStatus::named).orElse(null));
     }
 
     /** Makes {@code fault} happen while the monitor runs and checks it is reported by at most the second check after it. */

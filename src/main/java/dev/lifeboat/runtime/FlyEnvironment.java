@@ -1,4 +1,4 @@
-package dev.lifeboat.api;
+package dev.lifeboat.runtime;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

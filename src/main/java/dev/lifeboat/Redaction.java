@@ -1,4 +1,4 @@
-package dev.lifeboat.api;
+package dev.lifeboat;
 
 import java.net.URI;
 

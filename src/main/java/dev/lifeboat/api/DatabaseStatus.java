@@ -1,0 +1,32 @@
+package dev.lifeboat.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.lifeboat.Redaction;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.drill.DrillOverview;
+import dev.lifeboat.postgres.BackupStatus;
+import dev.lifeboat.sqlite.ReplicationStatus;
+
+/**
+ * A database in the status API: its configuration (URL redacted) and what each capability reports on it. Fields
+ * that do not apply are absent: {@code path} and {@code syncInterval} for PostgreSQL, {@code schedule} and
+ * {@code compression} for SQLite, {@code replication} for databases not replicated, {@code backup} for SQLite,
+ * {@code drill} before any drill is scheduled or run. A new field is a component here and a line in {@link #of}.
+ *
+ * @param syncInterval how often a SQLite database is synced, ISO-8601 ({@code PT1S})
+ * @param encrypted    backups are encrypted with age
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DatabaseStatus(String type, String destination, String path, String url, String schedule, String compression,
+                             String syncInterval, boolean encrypted, ReplicationStatus replication, BackupStatus backup,
+                             DrillOverview drill) {
+
+    static DatabaseStatus of(String name, DatabaseConfig db, StatusAssembler from) {
+        boolean postgres = db.type().equals("postgres");
+        return new DatabaseStatus(db.type(), db.destination(), db.path().orElse(null), db.url().map(Redaction::url).orElse(null),
+                postgres ? db.schedule() : null, postgres ? db.compression() : null,
+                postgres ? null : db.syncInterval().toString(), db.encryption().isPresent(),
+                from.replication.status(name).orElse(null), postgres ? from.backups.state(name).status() : null,
+                from.drills.of(name).orElse(null));
+    }
+}

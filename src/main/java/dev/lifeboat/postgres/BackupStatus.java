@@ -1,0 +1,24 @@
+package dev.lifeboat.postgres;
+
+import java.time.Instant;
+
+/**
+ * The {@code backup} entry of a PostgreSQL database in the status API: a snapshot of its {@link BackupState}. Unknown
+ * values are null (shown as JSON null). Holds no secrets: failure reasons are redacted where they are made.
+ *
+ * @param running             a backup runs now
+ * @param lastSuccessAt       end of the last successful backup
+ * @param lastBackupId        id of that backup
+ * @param lastDurationSeconds its duration
+ * @param lastStoredBytes     its size in the destination
+ * @param lastRawBytes        its size before compression and encryption
+ * @param lastFailureAt       time of the last failed backup
+ * @param lastFailure         why it failed
+ * @param consecutiveFailures failed backups since the last success
+ * @param nextRunAt           when the next scheduled backup is due
+ * @param skippedTicks        scheduled backups skipped because one was still running
+ */
+public record BackupStatus(boolean running, Instant lastSuccessAt, String lastBackupId, Double lastDurationSeconds,
+                           Long lastStoredBytes, Long lastRawBytes, Instant lastFailureAt, String lastFailure,
+                           int consecutiveFailures, Instant nextRunAt, long skippedTicks) {
+}
