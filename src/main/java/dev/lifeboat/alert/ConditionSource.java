@@ -4,9 +4,16 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A capability's input to alerting. Each capability (backups, replication, volumes, drills, destinations)
- * implements this as an {@code @ApplicationScoped} CDI bean; the alert service calls every source on each
- * evaluation and runs the lifecycle (pending → firing → repeat → resolved) over what they report.
+ * One capability's input to alerting, as an {@code @ApplicationScoped} CDI bean; the alert service calls every source
+ * on each evaluation and runs the lifecycle (pending → firing → repeat → resolved) over what they report.
+ *
+ * <p>The {@code alert} package owns the sources ({@link BackupConditionSource}, {@link ReplicationConditionSource},
+ * {@link VolumeConditionSource}, {@link DrillConditionSource}, {@link DestinationConditionSource},
+ * {@link ConfigConditionSource}): each reads the public state its capability already keeps (backup state, replica
+ * stats, volume reports, drill records, destination checks) and turns it into conditions with this package's rules,
+ * job history and wording. So dependencies point one way, as for the status API: {@code alert} reads the capabilities
+ * and no capability imports {@code alert}. Moving a source into its capability would reverse that for five packages
+ * and make the package-private job history, backup-job bridge and duration wording public.
  *
  * <p>Contract:
  * <ul>
