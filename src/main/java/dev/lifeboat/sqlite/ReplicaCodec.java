@@ -4,6 +4,7 @@ import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.stream.age.Age;
 import dev.lifeboat.stream.age.AgeIdentity;
 import dev.lifeboat.stream.age.AgeRecipient;
+import dev.lifeboat.stream.lz4.Lz4Frames;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public record ReplicaCodec(List<AgeRecipient> recipients, List<AgeIdentity> iden
 
     /**
      * Wraps the download of a large object (a snapshot): its LZ4 blocks are decompressed by several threads
-     * ({@link ParallelLz4Input}); close the result to stop them.
+     * ({@link Lz4Frames#decompressInParallel}); close the result to stop them.
      */
     public InputStream decodeLarge(InputStream in) throws IOException {
         return decode(in, true);
@@ -72,6 +73,6 @@ public record ReplicaCodec(List<AgeRecipient> recipients, List<AgeIdentity> iden
             }
             compressed = Age.decrypt(b, identities);
         }
-        return large ? new ParallelLz4Input(compressed) : Lz4Frames.decompress(compressed);
+        return large ? Lz4Frames.decompressInParallel(compressed) : Lz4Frames.decompress(compressed);
     }
 }

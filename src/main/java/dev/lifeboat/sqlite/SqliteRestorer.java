@@ -52,8 +52,8 @@ public final class SqliteRestorer {
     }
 
     /**
-     * Objects at least this large are decoded by {@link ParallelLz4Input} (snapshots always are): WAL segments reach
-     * 64 MiB under a busy app, while most are a few KiB, for which starting the decoder's threads would cost more than it saves.
+     * Objects at least this large are decoded by several threads ({@link dev.lifeboat.stream.lz4.Lz4Frames#decompressInParallel};
+     * snapshots always are): WAL segments reach 64 MiB under a busy app, while most are a few KiB, for which starting the decoder's threads would cost more than it saves.
      */
     static final long PARALLEL_DECODE_FROM = 1 << 20;
 

@@ -1,9 +1,9 @@
 package dev.lifeboat.drill;
 
 import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.sqlite.Lz4Frames;
 import dev.lifeboat.sqlite.ReplicaLayout;
 import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.stream.lz4.Lz4Frames;
 import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.TestConfigs;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,4 +1,4 @@
-package dev.lifeboat.sqlite;
+package dev.lifeboat.stream.lz4;
 
 import io.airlift.compress.lz4.Lz4Compressor;
 

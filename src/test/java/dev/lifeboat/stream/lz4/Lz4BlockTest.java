@@ -1,4 +1,4 @@
-package dev.lifeboat.sqlite;
+package dev.lifeboat.stream.lz4;
 
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;

@@ -1,4 +1,4 @@
-package dev.lifeboat.sqlite;
+package dev.lifeboat.stream.lz4;
 
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
@@ -29,9 +29,17 @@ public final class Lz4Frames {
 
     /**
      * Decompresses one or more concatenated frames read from {@code in}; the content checksum is verified at the end.
-     * For small objects (WAL segments): snapshots go through {@link ParallelLz4Input}, which starts threads.
+     * For small objects (WAL segments): large ones go through {@link #decompressInParallel}, which starts threads.
      */
     public static InputStream decompress(InputStream in) throws IOException {
         return new LZ4FrameInputStream(in, LZ4.safeDecompressor(), XXHASH.hash32());
+    }
+
+    /**
+     * Decompresses like {@link #decompress} with the blocks spread over a few threads ({@link ParallelLz4Input}), for
+     * large objects (snapshots). Always close the result: that stops the threads and closes {@code in}.
+     */
+    public static InputStream decompressInParallel(InputStream in) {
+        return new ParallelLz4Input(in);
     }
 }

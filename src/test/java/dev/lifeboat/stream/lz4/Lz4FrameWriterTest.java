@@ -1,4 +1,4 @@
-package dev.lifeboat.sqlite;
+package dev.lifeboat.stream.lz4;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.lifeboat.sqlite;
+package dev.lifeboat.stream.lz4;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
