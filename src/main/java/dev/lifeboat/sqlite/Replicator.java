@@ -137,6 +137,8 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaCodec codec;
     /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
     private byte[] batch = new byte[BATCH_BYTES];
+    /** Follows the checksum chain for every scan (copy, shadow load, tail check): one at a time, never nested. */
+    private final WalScanner scanner = new WalScanner();
     /** Whether the current sync copied any frame (a quiet WAL may be truncated without racing the app). */
     private boolean copiedThisSync;
     /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
@@ -473,36 +475,21 @@ public final class Replicator implements AutoCloseable {
         if (header == null) {
             throw new IOException("shadow WAL " + shadow.file(generation, i) + " has no valid header");
         }
-        ck1 = header.checksum1();
-        ck2 = header.checksum2();
-        copied = Wal.HEADER_SIZE;
-        lastCommitPages = 0;
         int fs = header.frameSize();
-        int c1 = ck1;
-        int c2 = ck2;
+        scanner.start(header, header.checksum1(), header.checksum2(), 0);
         try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
             byte[] buf = buffer(fs);
             long pos = Wal.HEADER_SIZE;
-            scan:
-            while (pos + fs <= size) {
+            while (pos + fs <= size && !scanner.ended()) {
                 int n = (int) Math.min(buf.length / fs, (size - pos) / fs);
                 readFully(ch, buf, n * fs, pos);
-                for (int f = 0; f < n; f++, pos += fs) {
-                    int off = f * fs;
-                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
-                        break scan;
-                    }
-                    c1 = Wal.checksum1(buf, off);
-                    c2 = Wal.checksum2(buf, off);
-                    if (Wal.commitSize(buf, off) != 0) {
-                        copied = pos + fs;
-                        ck1 = c1;
-                        ck2 = c2;
-                        lastCommitPages = Wal.commitSize(buf, off);
-                    }
-                }
+                pos += (long) scanner.verify(buf, 0, n * fs) * fs;
             }
         }
+        copied = Wal.HEADER_SIZE + scanner.committedFrames() * fs;
+        ck1 = scanner.commitChecksum1();
+        ck2 = scanner.commitChecksum2();
+        lastCommitPages = scanner.commitPages();
         if (copied < size) {
             shadow.truncate(generation, i, copied);
         }
@@ -536,30 +523,18 @@ public final class Replicator implements AutoCloseable {
             }
             // Follow the old life's chain after the copied frames, remembering its last commit.
             long firstUncopied = (copied - Wal.HEADER_SIZE) / fs + 1;
-            long n = firstUncopied;
-            long committedThrough = firstUncopied - 1;
-            int c1 = ck1;
-            int c2 = ck2;
-            chain:
-            while (n <= fileFrames) {
+            long n = firstUncopied; // the first frame not (yet) known to continue the chain
+            scanner.start(header, ck1, ck2, lastCommitPages);
+            while (n <= fileFrames && !scanner.ended()) {
                 int k = (int) Math.min(buf.length / fs, fileFrames - n + 1);
                 k = readUpTo(ch, buf, k * fs, header.frameOffset(n)) / fs;
                 if (k == 0) {
                     fileFrames = n - 1; // cut by someone else while we read: what is gone proves nothing
                     break;
                 }
-                for (int f = 0; f < k; f++, n++) {
-                    int off = f * fs;
-                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
-                        break chain;
-                    }
-                    c1 = Wal.checksum1(buf, off);
-                    c2 = Wal.checksum2(buf, off);
-                    if (Wal.commitSize(buf, off) != 0) {
-                        committedThrough = n;
-                    }
-                }
+                n += scanner.verify(buf, 0, k * fs);
             }
+            long committedThrough = firstUncopied - 1 + scanner.committedFrames();
             // Proof that the old life ended: a frame that is physically there, breaks its chain and was not written by
             // the new life. Running into the end of the file proves nothing: TRUNCATE (or journal_size_limit) may have
             // cut the old life's last frames away.
@@ -704,44 +679,29 @@ public final class Replicator implements AutoCloseable {
         byte[] buf = buffer(fs);
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             long walSize = ch.size();
-            int c1 = ck1;
-            int c2 = ck2;
+            long from = copied;
             long scan = copied; // next frame to verify; frames between copied and scan continue the chain uncommitted
-            while (scan + fs <= walSize) {
+            scanner.start(header, ck1, ck2, lastCommitPages);
+            // The chain ends at a transaction still being written, or at an older life's frame.
+            while (scan + fs <= walSize && !scanner.ended()) {
                 int n = (int) Math.min(buf.length / fs, (walSize - scan) / fs);
                 n = readUpTo(ch, buf, n * fs, scan) / fs;
                 if (n == 0) {
                     break;
                 }
                 long bufStart = scan;
-                int committed = 0;
-                boolean chainEnds = false;
-                for (int f = 0; f < n; f++) {
-                    int off = f * fs;
-                    if (!Wal.continuesChain(header, c1, c2, buf, off)) {
-                        chainEnds = true; // a transaction still being written, or an older life's frame
-                        break;
-                    }
-                    c1 = Wal.checksum1(buf, off);
-                    c2 = Wal.checksum2(buf, off);
-                    scan += fs;
-                    int pages = Wal.commitSize(buf, off);
-                    if (pages != 0) {
-                        committed = f + 1;
-                        ck1 = c1;
-                        ck2 = c2;
-                        lastCommitPages = pages;
-                    }
-                }
-                if (committed > 0) {
+                scan += (long) scanner.verify(buf, 0, n * fs) * fs;
+                long committedEnd = from + scanner.committedFrames() * fs;
+                if (committedEnd > copied) {
                     if (bufStart == copied) {
-                        appendCopied(buf, committed * fs);
+                        appendCopied(buf, (int) (committedEnd - copied));
                     } else {
-                        appendFromWal(ch, copied, bufStart + (long) committed * fs);
+                        appendFromWal(ch, copied, committedEnd);
                     }
-                }
-                if (chainEnds) {
-                    break;
+                    // Only now: the chain's next link must be the shadow's last frame, also when an append failed.
+                    ck1 = scanner.commitChecksum1();
+                    ck2 = scanner.commitChecksum2();
+                    lastCommitPages = scanner.commitPages();
                 }
             }
         }
