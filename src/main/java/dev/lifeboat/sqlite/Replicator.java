@@ -64,8 +64,6 @@ public final class Replicator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Replicator.class);
     /** Longest Lifeboat waits to hold the app's writers out; past it the step is retried at the next sync. */
     private static final Duration LOCK_TIMEOUT = Duration.ofSeconds(10);
-    /** Size of the read buffer (frames are read and verified this many bytes at a time). */
-    private static final int BATCH_BYTES = 1 << 20;
     /** How long a checkpoint waits for a busy app to restart the WAL (it does at its next transaction). */
     private static final Duration RESTART_WAIT = Duration.ofMillis(20);
     /** At most this many checkpoint rounds without holding the app (see {@link #checkpointUnheld}). */
@@ -116,33 +114,12 @@ public final class Replicator implements AutoCloseable {
     private RandomAccessFile dbFile;
     private Object dbFileKey;
 
-    // Copy side: the current WAL life, mirrored in shadow file `index`.
-    private String generation;
-    private int index;
-    private Wal.Header header;          // null: waiting for the life that becomes `index`
-    private long copied;                // valid length of shadow file `index`
-    private int ck1;
-    private int ck2;                    // checksum of the last copied frame (or of the header)
-    private int lastCommitPages;        // database size after the last copied commit of this life, 0 if none
-    private boolean complete;           // the life was fully copied when our read transaction began...
-    private long completeAt;            // ...at this length
-    private boolean needSnapshot;
-    private boolean changedSinceSnapshot;
-    private Instant lastSnapshotAt;
-
-    // Ship side: what the replica holds of the current generation.
-    private int shipIndex;
-    private long shipOffset;
+    /** Where copying, shipping and checkpointing stand (see the class comment). */
+    private final ReplicationState state = new ReplicationState();
 
     private final ReplicaCodec codec;
-    /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
-    private byte[] batch = new byte[BATCH_BYTES];
     /** Follows the checksum chain for every scan (copy, shadow load, tail check): one at a time, never nested. */
     private final WalScanner scanner = new WalScanner();
-    /** Whether the current sync copied any frame (a quiet WAL may be truncated without racing the app). */
-    private boolean copiedThisSync;
-    /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
-    private long checkpointedThrough = -1;
     /**
      * How often one of Lifeboat's checkpoints found another one running although Lifeboat held the checkpointer lock:
      * a connection of this same process (POSIX locks do not keep those apart), or a VFS that does not take the lock.
@@ -200,7 +177,7 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void syncOnce() throws IOException, SQLException {
-        copiedThisSync = false;
+        state.copiedThisSync = false;
         if (!Files.exists(db) || Files.size(db) == 0) {
             stats.state = "waiting for the application to create " + db;
             return;
@@ -209,7 +186,7 @@ public final class Replicator implements AutoCloseable {
         if (reader != null && key != null && !key.equals(dbFileKey)) {
             LOG.warnf("sqlite %s: database file %s was replaced; starting a new generation", name, db);
             closeConnections();
-            generation = null;
+            state.generation = null;
         }
         if (reader == null) {
             open();
@@ -225,13 +202,13 @@ public final class Replicator implements AutoCloseable {
         } else {
             follow();
         }
-        if (needSnapshot) {
+        if (state.needSnapshot) {
             snapshot();
         }
         ship();
         maybeCheckpoint();
-        if (changedSinceSnapshot && lastSnapshotAt != null
-                && Duration.between(lastSnapshotAt, Instant.now()).compareTo(settings.snapshotInterval()) >= 0) {
+        if (state.changedSinceSnapshot && state.lastSnapshotAt != null
+                && Duration.between(state.lastSnapshotAt, Instant.now()).compareTo(settings.snapshotInterval()) >= 0) {
             snapshot();
             ship();
             enforceRetention();
@@ -282,7 +259,7 @@ public final class Replicator implements AutoCloseable {
         }
         reader = null;
         locker = null;
-        complete = false;
+        state.complete = false;
         try {
             checkpointer.close(); // after the connections: closing it drops this process's locks on the -shm file
         } catch (IOException e) {
@@ -310,7 +287,7 @@ public final class Replicator implements AutoCloseable {
             reader.rollback();
             reader.setAutoCommit(true);
         }
-        complete = false;
+        state.complete = false;
     }
 
     /** Holds every writer of the database out (BEGIN IMMEDIATE); SQLException when the app holds the write lock too long. */
@@ -346,8 +323,8 @@ public final class Replicator implements AutoCloseable {
     private void anchorRead() throws SQLException, IOException {
         copyFrames();
         beginRead();
-        complete = true;
-        completeAt = copied;
+        state.complete = true;
+        state.completeAt = state.copied;
     }
 
     // ---------------------------------------------------------------- continuity
@@ -400,8 +377,8 @@ public final class Replicator implements AutoCloseable {
             }
         }
         int current = local.getLast();
-        generation = g;
-        index = current;
+        state.generation = g;
+        state.index = current;
         try {
             loadShadow(current);
         } catch (IOException unreadable) {
@@ -409,7 +386,7 @@ public final class Replicator implements AutoCloseable {
             return unreadable.getMessage();
         }
         if (local.contains(rIndex)) {
-            long size = rIndex == current ? copied : shadow.size(g, rIndex);
+            long size = rIndex == current ? state.copied : shadow.size(g, rIndex);
             if (size < rEnd) {
                 return "replica holds more of WAL index " + rIndex + " than the shadow WAL";
             }
@@ -419,21 +396,21 @@ public final class Replicator implements AutoCloseable {
                     return "replica and shadow WAL disagree at index " + rIndex;
                 }
             }
-            shipIndex = rIndex;
-            shipOffset = rEnd;
+            state.shipIndex = rIndex;
+            state.shipOffset = rEnd;
         } else if (local.getFirst() == rIndex + 1) {
-            shipIndex = rIndex + 1; // rIndex was shipped whole before its shadow file was deleted
-            shipOffset = 0;
+            state.shipIndex = rIndex + 1; // rIndex was shipped whole before its shadow file was deleted
+            state.shipOffset = 0;
         } else {
             return "shadow WAL and replica do not meet (replica at index " + rIndex + ", shadow from " + local.getFirst() + ")";
         }
-        lastSnapshotAt = newestSnap.createdAt();
+        state.lastSnapshotAt = newestSnap.createdAt();
         Wal.Header now = readWalHeader();
-        if (now != null && now.sameAs(header)) {
-            if (copied > Wal.HEADER_SIZE) {
-                int fs = header.frameSize();
-                byte[] a = shadow.read(g, index, copied - fs, fs);
-                byte[] b = readWal(copied - fs, fs);
+        if (now != null && now.sameAs(state.header)) {
+            if (state.copied > Wal.HEADER_SIZE) {
+                int fs = state.header.frameSize();
+                byte[] a = shadow.read(g, state.index, state.copied - fs, fs);
+                byte[] b = readWal(state.copied - fs, fs);
                 if (b == null || !Arrays.equals(a, b)) {
                     return "WAL was overwritten while Lifeboat was not running";
                 }
@@ -444,7 +421,7 @@ public final class Replicator implements AutoCloseable {
             nextLife(now);
         }
         stats.generation = g;
-        LOG.infof("sqlite %s: continuing generation %s at index %08x offset %d", name, g, index, copied);
+        LOG.infof("sqlite %s: continuing generation %s at index %08x offset %d", name, g, state.index, state.copied);
         return null;
     }
 
@@ -456,12 +433,12 @@ public final class Replicator implements AutoCloseable {
     private StreamEnd readEnd(InputStream in, int n) throws IOException {
         byte[] last = new byte[0];
         long length = 0;
-        for (int r; (r = in.readNBytes(batch, 0, batch.length)) > 0; length += r) {
+        for (int r; (r = in.readNBytes(state.batch, 0, state.batch.length)) > 0; length += r) {
             int fromChunk = Math.min(r, n);
             int fromLast = Math.min(last.length, n - fromChunk);
             byte[] next = new byte[fromLast + fromChunk];
             System.arraycopy(last, last.length - fromLast, next, 0, fromLast);
-            System.arraycopy(batch, r - fromChunk, next, fromLast, fromChunk);
+            System.arraycopy(state.batch, r - fromChunk, next, fromLast, fromChunk);
             last = next;
         }
         return new StreamEnd(length, last);
@@ -469,16 +446,16 @@ public final class Replicator implements AutoCloseable {
 
     /** Loads shadow file {@code i} as the current life: header, valid length (a torn tail is cut), last checksum. */
     private void loadShadow(int i) throws IOException {
-        long size = shadow.size(generation, i);
-        byte[] head = size >= Wal.HEADER_SIZE ? shadow.read(generation, i, 0, Wal.HEADER_SIZE) : null;
-        header = Wal.parseHeader(head);
-        if (header == null) {
-            throw new IOException("shadow WAL " + shadow.file(generation, i) + " has no valid header");
+        long size = shadow.size(state.generation, i);
+        byte[] head = size >= Wal.HEADER_SIZE ? shadow.read(state.generation, i, 0, Wal.HEADER_SIZE) : null;
+        state.header = Wal.parseHeader(head);
+        if (state.header == null) {
+            throw new IOException("shadow WAL " + shadow.file(state.generation, i) + " has no valid header");
         }
-        int fs = header.frameSize();
-        scanner.start(header, header.checksum1(), header.checksum2(), 0);
-        try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
-            byte[] buf = buffer(fs);
+        int fs = state.header.frameSize();
+        scanner.start(state.header, state.header.checksum1(), state.header.checksum2(), 0);
+        try (FileChannel ch = FileChannel.open(shadow.file(state.generation, i), StandardOpenOption.READ)) {
+            byte[] buf = state.buffer(fs);
             long pos = Wal.HEADER_SIZE;
             while (pos + fs <= size && !scanner.ended()) {
                 int n = (int) Math.min(buf.length / fs, (size - pos) / fs);
@@ -486,12 +463,12 @@ public final class Replicator implements AutoCloseable {
                 pos += (long) scanner.verify(buf, 0, n * fs) * fs;
             }
         }
-        copied = Wal.HEADER_SIZE + scanner.committedFrames() * fs;
-        ck1 = scanner.commitChecksum1();
-        ck2 = scanner.commitChecksum2();
-        lastCommitPages = scanner.commitPages();
-        if (copied < size) {
-            shadow.truncate(generation, i, copied);
+        state.copied = Wal.HEADER_SIZE + scanner.committedFrames() * fs;
+        state.ck1 = scanner.commitChecksum1();
+        state.ck2 = scanner.commitChecksum2();
+        state.lastCommitPages = scanner.commitPages();
+        if (state.copied < size) {
+            shadow.truncate(state.generation, i, state.copied);
         }
     }
 
@@ -501,14 +478,14 @@ public final class Replicator implements AutoCloseable {
      * into the shadow now). False when frames may have been lost.
      */
     private boolean tailIntact(Wal.Header now) throws IOException {
-        if (header == null) {
+        if (state.header == null) {
             return now != null; // waiting for a life: nothing of the previous one is outstanding
         }
-        if (now == null || now.salt1() != header.salt1() + 1 || now.pageSize() != header.pageSize()) {
+        if (now == null || now.salt1() != state.header.salt1() + 1 || now.pageSize() != state.header.pageSize()) {
             return false;
         }
-        int fs = header.frameSize();
-        byte[] buf = buffer(fs);
+        int fs = state.header.frameSize();
+        byte[] buf = state.buffer(fs);
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             long fileFrames = (ch.size() - Wal.HEADER_SIZE) / fs;
             // The new life's frames: SQLite appends every frame at the life's next position, so they are exactly
@@ -522,12 +499,12 @@ public final class Replicator implements AutoCloseable {
                 newLifeEnd++;
             }
             // Follow the old life's chain after the copied frames, remembering its last commit.
-            long firstUncopied = (copied - Wal.HEADER_SIZE) / fs + 1;
+            long firstUncopied = (state.copied - Wal.HEADER_SIZE) / fs + 1;
             long n = firstUncopied; // the first frame not (yet) known to continue the chain
-            scanner.start(header, ck1, ck2, lastCommitPages);
+            scanner.start(state.header, state.ck1, state.ck2, state.lastCommitPages);
             while (n <= fileFrames && !scanner.ended()) {
                 int k = (int) Math.min(buf.length / fs, fileFrames - n + 1);
-                k = readUpTo(ch, buf, k * fs, header.frameOffset(n)) / fs;
+                k = readUpTo(ch, buf, k * fs, state.header.frameOffset(n)) / fs;
                 if (k == 0) {
                     fileFrames = n - 1; // cut by someone else while we read: what is gone proves nothing
                     break;
@@ -543,32 +520,32 @@ public final class Replicator implements AutoCloseable {
                 return false;
             }
             // Writers are held out and our read keeps the new life from being checkpointed: the tail stays put.
-            appendFromWal(ch, header.frameOffset(firstUncopied), header.frameOffset(committedThrough + 1));
+            appendFromWal(ch, state.header.frameOffset(firstUncopied), state.header.frameOffset(committedThrough + 1));
         }
         return true;
     }
 
     /** Starts the next WAL index for a new life of the WAL (or waits for one when {@code h} is null). */
     private void nextLife(Wal.Header h) throws IOException {
-        if (header != null) {
-            index++;
+        if (state.header != null) {
+            state.index++;
         }
-        header = null;
-        lastCommitPages = 0;
+        state.header = null;
+        state.lastCommitPages = 0;
         if (h != null) {
             startLife(h);
         }
     }
 
     private void startLife(Wal.Header h) throws IOException {
-        checkpointedThrough = -1;
-        header = h;
-        shadow.create(generation, index, h);
-        copied = Wal.HEADER_SIZE;
-        ck1 = h.checksum1();
-        ck2 = h.checksum2();
-        lastCommitPages = 0;
-        stats.index = index;
+        state.checkpointedThrough = -1;
+        state.header = h;
+        shadow.create(state.generation, state.index, h);
+        state.copied = Wal.HEADER_SIZE;
+        state.ck1 = h.checksum1();
+        state.ck2 = h.checksum2();
+        state.lastCommitPages = 0;
+        stats.index = state.index;
     }
 
     /** Starts a new generation from the current state (writers must be held out); its snapshot is taken next. */
@@ -576,17 +553,17 @@ public final class Replicator implements AutoCloseable {
         String g = ReplicaLayout.newGeneration();
         LOG.infof("sqlite %s: starting generation %s: %s", name, g, reason);
         shadow.setGeneration(g);
-        generation = g;
-        index = 0;
-        header = null;
-        lastCommitPages = 0;
+        state.generation = g;
+        state.index = 0;
+        state.header = null;
+        state.lastCommitPages = 0;
         Wal.Header h = readWalHeader();
         if (h != null) {
             startLife(h);
         }
-        shipIndex = 0;
-        shipOffset = 0;
-        needSnapshot = true;
+        state.shipIndex = 0;
+        state.shipOffset = 0;
+        state.needSnapshot = true;
         stats.generation = g;
         stats.index = 0;
         stats.generations.incrementAndGet();
@@ -595,11 +572,11 @@ public final class Replicator implements AutoCloseable {
     /** Steady state: follows the WAL while holding the read transaction. */
     private void follow() throws IOException, SQLException {
         Wal.Header now = readWalHeader();
-        if (header == null ? now == null : now != null && now.sameAs(header)) {
+        if (state.header == null ? now == null : now != null && now.sameAs(state.header)) {
             copyFrames();
             return;
         }
-        if (header == null || (complete && copied == completeAt && now != null && now.salt1() == header.salt1() + 1)) {
+        if (state.header == null || (state.complete && state.copied == state.completeAt && now != null && now.salt1() == state.header.salt1() + 1)) {
             nextLife(now);
             repin();
             copyFrames();
@@ -609,7 +586,7 @@ public final class Replicator implements AutoCloseable {
         lockWriters();
         try {
             now = readWalHeader();
-            if (now != null && now.sameAs(header)) {
+            if (now != null && now.sameAs(state.header)) {
                 copyFrames();
             } else {
                 adoptChangedWal(now);
@@ -665,7 +642,7 @@ public final class Replicator implements AutoCloseable {
      * buffer is verified across reads and then copied from the WAL again, so memory does not grow with it.
      */
     private void copyFrames() throws IOException {
-        if (header == null) {
+        if (state.header == null) {
             Wal.Header h = readWalHeader();
             if (h == null) {
                 return;
@@ -675,13 +652,13 @@ public final class Replicator implements AutoCloseable {
         if (!Files.exists(walPath)) {
             return;
         }
-        int fs = header.frameSize();
-        byte[] buf = buffer(fs);
+        int fs = state.header.frameSize();
+        byte[] buf = state.buffer(fs);
         try (FileChannel ch = FileChannel.open(walPath, StandardOpenOption.READ)) {
             long walSize = ch.size();
-            long from = copied;
-            long scan = copied; // next frame to verify; frames between copied and scan continue the chain uncommitted
-            scanner.start(header, ck1, ck2, lastCommitPages);
+            long from = state.copied;
+            long scan = state.copied; // next frame to verify; frames between copied and scan continue the chain uncommitted
+            scanner.start(state.header, state.ck1, state.ck2, state.lastCommitPages);
             // The chain ends at a transaction still being written, or at an older life's frame.
             while (scan + fs <= walSize && !scanner.ended()) {
                 int n = (int) Math.min(buf.length / fs, (walSize - scan) / fs);
@@ -692,16 +669,16 @@ public final class Replicator implements AutoCloseable {
                 long bufStart = scan;
                 scan += (long) scanner.verify(buf, 0, n * fs) * fs;
                 long committedEnd = from + scanner.committedFrames() * fs;
-                if (committedEnd > copied) {
-                    if (bufStart == copied) {
-                        appendCopied(buf, (int) (committedEnd - copied));
+                if (committedEnd > state.copied) {
+                    if (bufStart == state.copied) {
+                        appendCopied(buf, (int) (committedEnd - state.copied));
                     } else {
-                        appendFromWal(ch, copied, committedEnd);
+                        appendFromWal(ch, state.copied, committedEnd);
                     }
                     // Only now: the chain's next link must be the shadow's last frame, also when an append failed.
-                    ck1 = scanner.commitChecksum1();
-                    ck2 = scanner.commitChecksum2();
-                    lastCommitPages = scanner.commitPages();
+                    state.ck1 = scanner.commitChecksum1();
+                    state.ck2 = scanner.commitChecksum2();
+                    state.lastCommitPages = scanner.commitPages();
                 }
             }
         }
@@ -709,7 +686,7 @@ public final class Replicator implements AutoCloseable {
 
     /** Appends the WAL's bytes {@code [from, to)} (whole committed transactions, already verified) to the shadow file. */
     private void appendFromWal(FileChannel wal, long from, long to) throws IOException {
-        byte[] buf = batch;
+        byte[] buf = state.batch;
         for (long pos = from; pos < to; ) {
             int len = (int) Math.min(buf.length, to - pos);
             readFully(wal, buf, len, pos);
@@ -719,21 +696,13 @@ public final class Replicator implements AutoCloseable {
     }
 
     private void appendCopied(byte[] bytes, int len) throws IOException {
-        shadow.append(generation, index, copied, bytes, len);
-        copied += len;
-        copiedThisSync = true;
-        changedSinceSnapshot = true;
+        shadow.append(state.generation, state.index, state.copied, bytes, len);
+        state.copied += len;
+        state.copiedThisSync = true;
+        state.changedSinceSnapshot = true;
         if (stats.unshippedSince == null) {
             stats.unshippedSince = Instant.now();
         }
-    }
-
-    /** The shared read buffer, holding at least one frame of {@code frameSize}. */
-    private byte[] buffer(int frameSize) {
-        if (batch.length < frameSize) {
-            batch = new byte[frameSize];
-        }
-        return batch;
     }
 
     private static void readFully(FileChannel ch, byte[] buf, int len, long at) throws IOException {
@@ -755,35 +724,35 @@ public final class Replicator implements AutoCloseable {
 
     /** Uploads every copied byte not yet in the replica, one segment per WAL index. */
     private void ship() throws IOException {
-        if (needSnapshot || generation == null) {
+        if (state.needSnapshot || state.generation == null) {
             return;
         }
         while (true) {
-            long size = shipIndex == index ? (header == null ? -1 : copied) : shadow.size(generation, shipIndex);
-            while (size > shipOffset) {
-                long end = Math.min(size, shipOffset + MAX_SEGMENT_BYTES);
-                String key = ReplicaLayout.segmentKey(generation, shipIndex, shipOffset);
+            long size = state.shipIndex == state.index ? (state.header == null ? -1 : state.copied) : shadow.size(state.generation, state.shipIndex);
+            while (size > state.shipOffset) {
+                long end = Math.min(size, state.shipOffset + MAX_SEGMENT_BYTES);
+                String key = ReplicaLayout.segmentKey(state.generation, state.shipIndex, state.shipOffset);
                 try (Upload up = store.beginUpload(key); SegmentSink sink = new SegmentSink(up); OutputStream lz = codec.encode(sink)) {
-                    end = copyShadow(shipIndex, shipOffset, end, lz, sink);
+                    end = copyShadow(state.shipIndex, state.shipOffset, end, lz, sink);
                     lz.close();
                     up.complete();
                 }
                 stats.segments.incrementAndGet();
-                stats.shippedBytes.addAndGet(end - shipOffset);
+                stats.shippedBytes.addAndGet(end - state.shipOffset);
                 stats.lastShipAt = Instant.now();
-                shipOffset = end;
+                state.shipOffset = end;
             }
-            if (shipIndex < index && shadow.size(generation, shipIndex + 1) >= 0) {
-                shadow.delete(generation, shipIndex);
-                shipIndex++;
-                shipOffset = 0;
+            if (state.shipIndex < state.index && shadow.size(state.generation, state.shipIndex + 1) >= 0) {
+                shadow.delete(state.generation, state.shipIndex);
+                state.shipIndex++;
+                state.shipOffset = 0;
                 continue;
             }
             break;
         }
-        stats.offset = shipOffset;
-        stats.index = shipIndex;
-        if (shipIndex == index && (header == null || shipOffset == copied)) {
+        stats.offset = state.shipOffset;
+        stats.index = state.shipIndex;
+        if (state.shipIndex == state.index && (state.header == null || state.shipOffset == state.copied)) {
             stats.unshippedSince = null;
         }
     }
@@ -793,13 +762,13 @@ public final class Replicator implements AutoCloseable {
      * {@code sink} has sent {@link #SEGMENT_TARGET_BYTES}; returns where it stopped.
      */
     private long copyShadow(int i, long from, long to, OutputStream out, SegmentSink sink) throws IOException {
-        try (FileChannel ch = FileChannel.open(shadow.file(generation, i), StandardOpenOption.READ)) {
-            byte[] buf = batch;
+        try (FileChannel ch = FileChannel.open(shadow.file(state.generation, i), StandardOpenOption.READ)) {
+            byte[] buf = state.batch;
             long pos = from;
             while (pos < to && sink.sent < SEGMENT_TARGET_BYTES) {
                 int len = (int) Math.min(buf.length, to - pos);
                 if (readUpTo(ch, buf, len, pos) < len) {
-                    throw new IOException("shadow WAL " + shadow.file(generation, i) + " is shorter than expected");
+                    throw new IOException("shadow WAL " + shadow.file(state.generation, i) + " is shorter than expected");
                 }
                 out.write(buf, 0, len);
                 pos += len;
@@ -844,29 +813,29 @@ public final class Replicator implements AutoCloseable {
             dbf.seek(0);
             dbf.readFully(dbHeader);
             int ps = ((dbHeader[16] & 0xff) << 8) | (dbHeader[17] & 0xff);
-            pageSize = header != null ? header.pageSize() : (ps == 1 ? 65536 : ps);
+            pageSize = state.header != null ? state.header.pageSize() : (ps == 1 ? 65536 : ps);
             // The last copied commit of the current life says how large the database is; without one, the
             // database file's header does (when its version-valid-for matches the change counter).
-            pages = header != null ? lastCommitPages : 0;
+            pages = state.header != null ? state.lastCommitPages : 0;
             if (pages == 0) {
                 int inHeader = Wal.be32(dbHeader, 28);
                 boolean valid = inHeader > 0 && Wal.be32(dbHeader, 24) == Wal.be32(dbHeader, 92);
                 pages = valid ? inHeader : (int) (dbf.length() / pageSize);
             }
-            if (header != null) {
-                int fs = header.frameSize();
+            if (state.header != null) {
+                int fs = state.header.frameSize();
                 byte[] fh = new byte[Wal.FRAME_HEADER_SIZE];
-                try (RandomAccessFile sf = new RandomAccessFile(shadow.file(generation, index).toFile(), "r")) {
-                    for (long off = Wal.HEADER_SIZE; off + fs <= copied; off += fs) {
+                try (RandomAccessFile sf = new RandomAccessFile(shadow.file(state.generation, state.index).toFile(), "r")) {
+                    for (long off = Wal.HEADER_SIZE; off + fs <= state.copied; off += fs) {
                         sf.seek(off);
                         sf.readFully(fh);
                         latest.put(Wal.pageNumber(fh, 0), off + Wal.FRAME_HEADER_SIZE);
                     }
                 }
             }
-            String key = ReplicaLayout.snapshotKey(generation, index);
+            String key = ReplicaLayout.snapshotKey(state.generation, state.index);
             byte[] page = new byte[pageSize];
-            try (RandomAccessFile sf = header == null ? null : new RandomAccessFile(shadow.file(generation, index).toFile(), "r");
+            try (RandomAccessFile sf = state.header == null ? null : new RandomAccessFile(shadow.file(state.generation, state.index).toFile(), "r");
                  Upload up = store.beginUpload(key); OutputStream lz = codec.encode(new SegmentSink(up))) {
                 for (int p = 1; p <= pages; p++) {
                     Long off = latest.get(p);
@@ -883,24 +852,24 @@ public final class Replicator implements AutoCloseable {
                 up.complete();
             }
         }
-        needSnapshot = false;
-        changedSinceSnapshot = false;
-        lastSnapshotAt = Instant.now();
-        stats.lastSnapshotAt = lastSnapshotAt;
+        state.needSnapshot = false;
+        state.changedSinceSnapshot = false;
+        state.lastSnapshotAt = Instant.now();
+        stats.lastSnapshotAt = state.lastSnapshotAt;
         stats.snapshots.incrementAndGet();
-        LOG.infof("sqlite %s: snapshot of generation %s index %08x (%d pages)", name, generation, index, pages);
+        LOG.infof("sqlite %s: snapshot of generation %s index %08x (%d pages)", name, state.generation, state.index, pages);
     }
 
     // ---------------------------------------------------------------- checkpoints
 
     private void maybeCheckpoint() throws IOException, SQLException {
-        if (header == null) {
+        if (state.header == null) {
             return;
         }
-        long frames = (copied - Wal.HEADER_SIZE) / header.frameSize();
+        long frames = (state.copied - Wal.HEADER_SIZE) / state.header.frameSize();
         long walSize = Files.exists(walPath) ? Files.size(walPath) : 0;
         FileTime changed = walSize > 0 ? Files.getLastModifiedTime(walPath) : null;
-        boolean quiet = !copiedThisSync && changed != null && changed.equals(lastWalChange);
+        boolean quiet = !state.copiedThisSync && changed != null && changed.equals(lastWalChange);
         lastWalChange = changed;
         // TRUNCATE lets the app's writers in between our last copy and the checkpoint, and a transaction that slips
         // in there starts a new generation (with a full snapshot). So it waits for a WAL nobody wrote to for a whole
@@ -908,7 +877,7 @@ public final class Replicator implements AutoCloseable {
         boolean truncate = walSize >= settings.truncateWalBytes() && quiet;
         // Nothing new since the last checkpoint of this life (an app gone quiet that has not restarted the WAL yet):
         // doing it again would only hold the app's writers once a second for nothing.
-        boolean passive = frames >= settings.checkpointPages() && copied != checkpointedThrough;
+        boolean passive = frames >= settings.checkpointPages() && state.copied != state.checkpointedThrough;
         if (!truncate && !passive) {
             return;
         }
@@ -946,7 +915,7 @@ public final class Replicator implements AutoCloseable {
         boolean restarted = false;
         try {
             Wal.Header now = readWalHeader();
-            if (now == null || !now.sameAs(header)) {
+            if (now == null || !now.sameAs(state.header)) {
                 // The WAL restarted in a moment checkpointUnheld was without a read: decided as follow() does.
                 restarted = true;
                 adoptChangedWal(now);
@@ -961,14 +930,14 @@ public final class Replicator implements AutoCloseable {
                     LockSupport.parkNanos(200_000);
                 }
                 anchorRead();
-                checkpointedThrough = copied;
+                state.checkpointedThrough = state.copied;
             }
         } finally {
             unlockWriters();
             stats.lastWriterHoldNanos = System.nanoTime() - heldAt;
         }
         if (restarted) {
-            if (needSnapshot) {
+            if (state.needSnapshot) {
                 snapshot();
             }
         } else {
@@ -999,7 +968,7 @@ public final class Replicator implements AutoCloseable {
             copyFrames();
             repin();
             Wal.Header now = readWalHeader();
-            if (now == null || !now.sameAs(header)) {
+            if (now == null || !now.sameAs(state.header)) {
                 return; // restarted: for the held step to sort out
             }
             copyFrames();
@@ -1025,7 +994,7 @@ public final class Replicator implements AutoCloseable {
         long deadline = System.nanoTime() + RESTART_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             Wal.Header now = readWalHeader();
-            if (now != null && !now.sameAs(header)) {
+            if (now != null && !now.sameAs(state.header)) {
                 follow();
                 return;
             }
@@ -1094,7 +1063,7 @@ public final class Replicator implements AutoCloseable {
         lockWriters();
         try {
             Wal.Header now = readWalHeader();
-            if (now != null && now.sameAs(header)) {
+            if (now != null && now.sameAs(state.header)) {
                 copyFrames(); // busy: nothing was reset
             } else if (untouched || tailIntact(now)) {
                 nextLife(now);
@@ -1105,7 +1074,7 @@ public final class Replicator implements AutoCloseable {
         } finally {
             unlockWriters();
         }
-        if (needSnapshot) {
+        if (state.needSnapshot) {
             snapshot();
         }
     }
@@ -1126,7 +1095,7 @@ public final class Replicator implements AutoCloseable {
         ReplicaCatalog catalog = ReplicaCatalog.load(store);
         List<String> doomed = new ArrayList<>();
         for (Generation g : catalog.generations().values()) {
-            if (g.name().equals(generation)) {
+            if (g.name().equals(state.generation)) {
                 int keepFrom = g.snapshots().stream().filter(s -> !s.createdAt().isBefore(cutoff)).mapToInt(Snapshot::index).min()
                         .orElse(g.latestSnapshot().map(Snapshot::index).orElse(0));
                 int newest = g.latestSnapshot().map(Snapshot::index).orElse(0);
