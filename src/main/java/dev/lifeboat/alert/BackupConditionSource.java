@@ -1,5 +1,6 @@
 package dev.lifeboat.alert;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.AlertsConfig;
 import dev.lifeboat.config.DatabaseConfig;
@@ -49,7 +50,7 @@ public class BackupConditionSource implements ConditionSource {
     public List<Condition> conditions(Instant now) {
         LifeboatConfig config = active.get();
         config.databases().forEach((name, db) -> {
-            if (db.type().equals("postgres")) {
+            if (db.type() == DatabaseType.POSTGRES) {
                 BackupState s = backups.state(name);
                 var observation = new BackupJobBridge.Observation(s.running(), s.lastSuccessAt(), s.lastFailureAt(), s.lastFailure());
                 for (BackupJobBridge.JobEvent e : bridge.observe("backup", name, observation)) {
@@ -64,7 +65,7 @@ public class BackupConditionSource implements ConditionSource {
         AlertsConfig.ThresholdsConfig t = config.alerts().thresholds();
         List<Condition> out = new ArrayList<>();
         config.databases().forEach((name, db) -> {
-            if (!db.type().equals("postgres")) {
+            if (db.type() != DatabaseType.POSTGRES) {
                 return;
             }
             BackupFacts state = states.apply(name);
@@ -77,6 +78,6 @@ public class BackupConditionSource implements ConditionSource {
     }
 
     static Duration defaultMaxAge(DatabaseConfig db, Instant now) {
-        return BackupStalenessRule.defaultMaxAge(Schedule.parse(db.schedule()), db.timeout(), now);
+        return BackupStalenessRule.defaultMaxAge(db.schedule(), db.timeout(), now);
     }
 }

@@ -22,9 +22,12 @@ public record DatabaseStatus(String type, String destination, String path, Strin
                              DrillOverview drill) {
 
     static DatabaseStatus of(String name, DatabaseConfig db, StatusAssembler from) {
-        boolean postgres = db.type().equals("postgres");
-        return new DatabaseStatus(db.type(), db.destination(), db.path().orElse(null), db.url().map(Redaction::url).orElse(null),
-                postgres ? db.schedule() : null, postgres ? db.compression() : null,
+        boolean postgres = switch (db.type()) {
+            case POSTGRES -> true;
+            case SQLITE -> false;
+        };
+        return new DatabaseStatus(db.type().configName(), db.destination(), db.path().orElse(null), db.url().map(Redaction::url).orElse(null),
+                postgres ? db.schedule().text() : null, postgres ? db.compression().configName() : null,
                 postgres ? null : db.syncInterval().toString(), db.encryption().isPresent(),
                 from.replication.status(name).orElse(null), postgres ? from.backups.state(name).status() : null,
                 from.drills.of(name).orElse(null));

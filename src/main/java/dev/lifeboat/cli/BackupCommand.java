@@ -27,9 +27,9 @@ public class BackupCommand extends DatabaseCommand {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
         return switch (db.type()) {
-            case "postgres" -> backupPostgres();
-            // Dispatch point for other types: SQLite is replicated continuously, there is no one-off backup yet.
-            default -> throw new UserFacingException("lifeboat backup is not yet supported for " + db.type()
+            case POSTGRES -> backupPostgres();
+            // SQLite is replicated continuously, there is no one-off backup yet.
+            case SQLITE -> throw new UserFacingException("lifeboat backup is not yet supported for " + db.type()
                     + " databases; they are replicated continuously by lifeboat run / lifeboat agent");
         };
     }

@@ -30,9 +30,8 @@ public class ListCommand extends DatabaseCommand {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
         return switch (db.type()) {
-            case "postgres" -> listPostgres();
-            case "sqlite" -> listSqlite(loaded);
-            default -> throw new UserFacingException("lifeboat list is not yet supported for " + db.type() + " databases");
+            case POSTGRES -> listPostgres();
+            case SQLITE -> listSqlite(loaded);
         };
     }
 

@@ -28,9 +28,10 @@ public class PruneCommand extends DatabaseCommand {
     public Integer call() throws IOException {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
-        if (!"postgres".equals(db.type())) {
-            // Dispatch point: SQLite retention (retention.period) is applied by the replicator itself.
-            throw new UserFacingException("lifeboat prune is not yet supported for " + db.type() + " databases");
+        switch (db.type()) {
+            case POSTGRES -> { }
+            // SQLite retention (retention.period) is applied by the replicator itself.
+            case SQLITE -> throw new UserFacingException("lifeboat prune is not yet supported for " + db.type() + " databases");
         }
         Retention.Plan plan;
         try {

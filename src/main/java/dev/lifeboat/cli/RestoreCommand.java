@@ -68,9 +68,8 @@ public class RestoreCommand extends DatabaseCommand {
         DatabaseConfig db = databaseIn(loaded);
         Instant at = parseTime(timestamp);
         return switch (db.type()) {
-            case "sqlite" -> restoreSqlite(loaded, db, at);
-            case "postgres" -> restorePostgres(loaded, at);
-            default -> throw new UserFacingException("restore of " + db.type() + " databases is not available in this build");
+            case SQLITE -> restoreSqlite(loaded, db, at);
+            case POSTGRES -> restorePostgres(loaded, at);
         };
     }
 

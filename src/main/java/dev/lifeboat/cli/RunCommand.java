@@ -1,5 +1,6 @@
 package dev.lifeboat.cli;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.runtime.RunMode;
 import dev.lifeboat.UserFacingException;
@@ -56,7 +57,7 @@ public class RunCommand implements Callable<Integer> {
         LifeboatConfig loaded = config.load();
         active.install(config.path(), loaded);
         loaded.databases().forEach((name, db) -> {
-            if ("sqlite".equals(db.type()) && db.path().isPresent() && !Files.exists(Path.of(db.path().get()))) {
+            if (db.type() == DatabaseType.SQLITE && db.path().isPresent() && !Files.exists(Path.of(db.path().get()))) {
                 LOG.info(restores.restore(loaded, name, Path.of(db.path().get()), null, null, null, true, true));
             }
         });

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Alert rules' thresholds, the firing/resolved lifecycle, delivery and the sinks notifications go to.
@@ -19,6 +20,12 @@ public interface AlertsConfig {
             "volume-slow-fsync", "volume-probe-failed", "volume-database-off-volume", "volume-wrong-fs-type",
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid");
+
+    /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
+    List<String> SEVERITIES = List.of("info", "warning", "critical");
+
+    /** The accepted sink {@code type:} values. */
+    Set<String> SINK_TYPES = Set.of("webhook", "slack", "discord", "pagerduty", "alertmanager", "healthchecks");
 
     /** How long a condition must hold before its alert fires; a condition that clears sooner sends nothing. */
     @WithName("for")

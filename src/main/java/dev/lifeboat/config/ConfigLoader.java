@@ -19,9 +19,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,15 +93,14 @@ public final class ConfigLoader {
         }
         boolean onlyUnknownKeys = problems.stream().allMatch(ConfigLoader::isUnknownKey);
         flat.keySet().removeIf(k -> !TOP_LEVEL_KEYS.contains(k.split("[.\\[]", 2)[0]));
-        LifeboatConfig config = onlyUnknownKeys ? map(origin, flat, problems) : null;
-        if (config == null && !problems.isEmpty() && problems.stream().allMatch(ConfigLoader::isUnknownKey)) {
-            // Unknown keys alone do not stop the other checks: map what is known so every problem is reported at once.
-            Map<String, String> known = new LinkedHashMap<>(flat);
-            problems.forEach(p -> known.keySet().removeIf(k -> k.replace("\"", "").equals(p.key())));
-            config = map(origin, known, new ArrayList<>());
+        Set<String> invalidValues = new HashSet<>();
+        LifeboatConfig config = onlyUnknownKeys ? map(origin, flat, problems, invalidValues) : null;
+        Set<String> leftOut = new HashSet<>();
+        if (config == null && !problems.isEmpty() && problems.stream().allMatch(p -> isUnknownKey(p) || invalidValues.contains(p.key()))) {
+            config = mapTheRest(origin, flat, problems, leftOut);
         }
         if (config != null) {
-            problems.addAll(new ConfigValidator(config).validate());
+            problems.addAll(new ConfigValidator(config, leftOut).validate());
         }
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(origin, problems.stream().sorted().distinct().toList());
@@ -118,6 +119,48 @@ public final class ConfigLoader {
 
     private static boolean isUnknownKey(ConfigProblem p) {
         return p.message().startsWith(UNKNOWN_KEY);
+    }
+
+    /**
+     * Unknown keys and invalid values do not stop the other checks: maps the file without them so every problem is
+     * reported at once. A required value that was invalid (a database's {@code type}) takes its whole entry out of
+     * the retry; the entries left out (such as {@code databases.app}) are added to {@code leftOut}.
+     */
+    private static LifeboatConfig mapTheRest(Path origin, Map<String, String> flat, List<ConfigProblem> problems, Set<String> leftOut) {
+        Map<String, String> known = new LinkedHashMap<>(flat);
+        Map<String, String> removed = new LinkedHashMap<>();
+        problems.forEach(p -> known.keySet().removeIf(k -> {
+            boolean matches = unquoted(k).equals(p.key());
+            if (matches) {
+                removed.put(p.key(), k);
+            }
+            return matches;
+        }));
+        for (int attempt = 0; attempt <= removed.size(); attempt++) {
+            List<ConfigProblem> again = new ArrayList<>();
+            LifeboatConfig config = map(origin, known, again, new HashSet<>());
+            if (config != null) {
+                return config;
+            }
+            boolean progress = false;
+            for (ConfigProblem p : again) {
+                String key = removed.get(p.key());
+                if (key == null) {
+                    return null;
+                }
+                String entry = key.substring(0, Math.max(key.lastIndexOf('.'), 0));
+                progress |= !entry.isEmpty() && known.keySet().removeIf(k -> k.startsWith(entry + ".") || k.startsWith(entry + "["));
+                leftOut.add(unquoted(entry));
+            }
+            if (!progress) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String unquoted(String key) {
+        return key.replace("\"", "");
     }
 
     private static Object readYaml(String text, List<ConfigProblem> problems) {
@@ -160,7 +203,8 @@ public final class ConfigLoader {
         }
     }
 
-    private static LifeboatConfig map(Path origin, Map<String, String> flat, List<ConfigProblem> problems) {
+    /** Maps {@code flat} onto {@link LifeboatConfig}; on failure adds the problems, and the keys whose value did not convert to {@code invalidValues}. */
+    private static LifeboatConfig map(Path origin, Map<String, String> flat, List<ConfigProblem> problems, Set<String> invalidValues) {
         Map<String, String> prefixed = new LinkedHashMap<>();
         flat.forEach((k, v) -> prefixed.put(LifeboatConfig.PREFIX + "." + k, v));
         try {
@@ -175,7 +219,12 @@ public final class ConfigLoader {
             return config.getConfigMapping(LifeboatConfig.class);
         } catch (ConfigValidationException e) {
             for (int i = 0; i < e.getProblemCount(); i++) {
-                problems.add(translate(e.getProblem(i).getMessage()));
+                String message = e.getProblem(i).getMessage();
+                ConfigProblem problem = translate(message);
+                problems.add(problem);
+                if (isConversionFailure(message)) {
+                    invalidValues.add(problem.key());
+                }
             }
         } catch (RuntimeException e) {
             problems.add(translate(String.valueOf(e.getMessage())));
@@ -196,13 +245,20 @@ public final class ConfigLoader {
             message = "required key is missing";
         } else if (smallRyeMessage.contains("SRCFG00050")) {
             message = UNKNOWN_KEY + " (check its spelling and indentation against the README's configuration reference)";
-        } else if (smallRyeMessage.contains("SRCFG00039") || smallRyeMessage.contains("SRCFG00040")) {
+        } else if (isConversionFailure(smallRyeMessage)) {
             Matcher value = VALUE.matcher(smallRyeMessage);
-            message = "invalid value" + (value.find() ? " '" + value.group(1) + "'" : "") + ": " + humanize(smallRyeMessage);
+            String what = humanize(smallRyeMessage);
+            String quoted = value.find() ? "'" + value.group(1) + "'" : "";
+            // A converter's own message that already quotes the value is not prefixed with the value again.
+            message = quoted.isEmpty() || !what.contains(quoted) ? "invalid value" + (quoted.isEmpty() ? "" : " " + quoted) + ": " + what : what;
         } else {
             message = smallRyeMessage.replaceAll("(java\\.lang\\.)?\\w*Exception: ", "").replaceAll("SRCFG\\d+: ", "");
         }
         return new ConfigProblem(key, message);
+    }
+
+    private static boolean isConversionFailure(String smallRyeMessage) {
+        return smallRyeMessage.contains("SRCFG00039") || smallRyeMessage.contains("SRCFG00040");
     }
 
     private static String humanize(String converterMessage) {

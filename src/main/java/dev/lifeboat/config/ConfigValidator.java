@@ -9,13 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Checks what types alone cannot: references between sections, URL shapes, enumerations, schedules, ranges. */
+/**
+ * Checks what types alone cannot: references between sections, URL shapes, ranges, which keys apply to which
+ * database type. Typed values (the database type, compression, schedules, durations, sizes) were already checked by
+ * their converters when the file was mapped; the value lists still checked here live beside their keys.
+ */
 final class ConfigValidator {
-    static final Set<String> DATABASE_TYPES = Set.of("sqlite", "postgres");
-    static final Set<String> COMPRESSIONS = Set.of("zstd", "gzip", "none");
-    static final Set<String> ROW_COUNTS = Set.of("estimate", "exact");
-    static final Set<String> SINK_TYPES = Set.of("webhook", "slack", "discord", "pagerduty", "alertmanager", "healthchecks");
-    static final Set<String> SEVERITIES = Set.of("info", "warning", "critical");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern AGE_RECIPIENT = Pattern.compile("age1[02-9ac-hj-np-z]{58}");
     private static final Duration MIN_SYNC_INTERVAL = Duration.ofMillis(100);
@@ -23,8 +22,12 @@ final class ConfigValidator {
     private final LifeboatConfig config;
     private final List<ConfigProblem> problems = new ArrayList<>();
 
-    ConfigValidator(LifeboatConfig config) {
+    /** Entries left out of {@code config} because a required value in them was invalid ({@code databases.app}). */
+    private final Set<String> leftOut;
+
+    ConfigValidator(LifeboatConfig config, Set<String> leftOut) {
         this.config = config;
+        this.leftOut = leftOut;
     }
 
     List<ConfigProblem> validate() {
@@ -83,41 +86,13 @@ final class ConfigValidator {
     private void database(String name, DatabaseConfig db) {
         String key = "databases." + name;
         name("databases", name);
-        if (!DATABASE_TYPES.contains(db.type())) {
-            problem(key + ".type", "unknown type '" + db.type() + "'; use sqlite or postgres");
-        }
         if (!config.destinations().containsKey(db.destination())) {
             problem(key + ".destination", "no destination named '" + db.destination() + "' (defined: "
                     + (config.destinations().isEmpty() ? "none" : String.join(", ", config.destinations().keySet().stream().sorted().toList())) + ")");
         }
-        if (db.type().equals("sqlite")) {
-            if (db.path().isEmpty() || db.path().get().isBlank()) {
-                problem(key + ".path", "a sqlite database needs path: (the database file, e.g. /data/app.db)");
-            }
-            if (db.url().isPresent()) {
-                problem(key + ".url", "url applies to postgres databases; a sqlite database uses path:");
-            }
-            if (db.syncInterval().compareTo(MIN_SYNC_INTERVAL) < 0) {
-                problem(key + ".sync-interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
-            }
-            positive(key + ".snapshot-interval", db.snapshotInterval());
-        }
-        if (db.type().equals("postgres")) {
-            if (db.url().isEmpty() || db.url().get().isBlank()) {
-                problem(key + ".url", "a postgres database needs url: (postgres://user:password@host:5432/dbname)");
-            } else {
-                postgresUrl(key + ".url", db.url().get());
-            }
-            if (db.path().isPresent()) {
-                problem(key + ".path", "path applies to sqlite databases; a postgres database uses url:");
-            }
-            schedule(key + ".schedule", db.schedule());
-            if (!ROW_COUNTS.contains(db.rowCounts())) {
-                problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
-            }
-        }
-        if (!COMPRESSIONS.contains(db.compression())) {
-            problem(key + ".compression", "unknown compression '" + db.compression() + "'; use zstd, gzip or none");
+        switch (db.type()) {
+            case SQLITE -> sqlite(key, db);
+            case POSTGRES -> postgres(key, db);
         }
         db.encryption().ifPresent(enc -> {
             if (enc.recipients().isEmpty()) {
@@ -140,14 +115,40 @@ final class ConfigValidator {
         drill(key + ".drill", db);
     }
 
+    private void sqlite(String key, DatabaseConfig db) {
+        if (db.path().isEmpty() || db.path().get().isBlank()) {
+            problem(key + ".path", "a sqlite database needs path: (the database file, e.g. /data/app.db)");
+        }
+        if (db.url().isPresent()) {
+            problem(key + ".url", "url applies to postgres databases; a sqlite database uses path:");
+        }
+        if (db.syncInterval().compareTo(MIN_SYNC_INTERVAL) < 0) {
+            problem(key + ".sync-interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
+        }
+        positive(key + ".snapshot-interval", db.snapshotInterval());
+    }
+
+    private void postgres(String key, DatabaseConfig db) {
+        if (db.url().isEmpty() || db.url().get().isBlank()) {
+            problem(key + ".url", "a postgres database needs url: (postgres://user:password@host:5432/dbname)");
+        } else {
+            postgresUrl(key + ".url", db.url().get());
+        }
+        if (db.path().isPresent()) {
+            problem(key + ".path", "path applies to sqlite databases; a postgres database uses url:");
+        }
+        if (!DatabaseConfig.ROW_COUNTS.contains(db.rowCounts())) {
+            problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
+        }
+    }
+
     private void drill(String key, DatabaseConfig db) {
         DatabaseConfig.DrillConfig d = db.drill();
-        d.schedule().ifPresent(s -> schedule(key + ".schedule", s));
         positive(key + ".timeout", d.timeout());
-        if (!Set.of(DatabaseConfig.DRILL_BACKUP_LATEST, DatabaseConfig.DRILL_BACKUP_RANDOM).contains(d.backup())) {
+        if (!DatabaseConfig.DRILL_BACKUPS.contains(d.backup())) {
             problem(key + ".backup", "unknown choice '" + d.backup() + "'; use latest or random (a random backup within retention)");
         }
-        if (!Set.of(DatabaseConfig.DRILL_INTEGRITY_FULL, DatabaseConfig.DRILL_INTEGRITY_QUICK).contains(d.integrity())) {
+        if (!DatabaseConfig.DRILL_INTEGRITIES.contains(d.integrity())) {
             problem(key + ".integrity", "unknown integrity mode '" + d.integrity() + "'; use full or quick");
         }
         if (d.keepHistory() < 1) {
@@ -163,15 +164,14 @@ final class ConfigValidator {
                 problem(key + ".checks." + name + ".expect", e.getMessage());
             }
         });
-        if (d.serverUrl().isPresent()) {
-            if (db.type().equals("postgres")) {
-                postgresUrl(key + ".server-url", d.serverUrl().get());
-            } else {
-                problem(key + ".server-url", "server-url applies to postgres databases; a sqlite drill uses scratch-dir:");
+        switch (db.type()) {
+            case SQLITE -> d.serverUrl().ifPresent(u ->
+                    problem(key + ".server-url", "server-url applies to postgres databases; a sqlite drill uses scratch-dir:"));
+            case POSTGRES -> {
+                d.serverUrl().ifPresent(u -> postgresUrl(key + ".server-url", u));
+                d.scratchDir().ifPresent(dir -> problem(key + ".scratch-dir",
+                        "scratch-dir applies to sqlite databases; a postgres drill restores into a scratch database (server-url:)"));
             }
-        }
-        if (d.scratchDir().isPresent() && db.type().equals("postgres")) {
-            problem(key + ".scratch-dir", "scratch-dir applies to sqlite databases; a postgres drill restores into a scratch database (server-url:)");
         }
     }
 
@@ -192,8 +192,10 @@ final class ConfigValidator {
             for (int i = 0; i < names.size(); i++) {
                 DatabaseConfig db = config.databases().get(names.get(i));
                 if (db == null) {
-                    problem(key + ".databases[" + i + "]", "no database named '" + names.get(i) + "'");
-                } else if (!db.type().equals("sqlite")) {
+                    if (!leftOut.contains("databases." + names.get(i))) {
+                        problem(key + ".databases[" + i + "]", "no database named '" + names.get(i) + "'");
+                    }
+                } else if (db.type() != DatabaseType.SQLITE) {
                     problem(key + ".databases[" + i + "]", "'" + names.get(i) + "' is a " + db.type()
                             + " database; only sqlite database files live on a volume Lifeboat can check");
                 }
@@ -213,7 +215,7 @@ final class ConfigValidator {
         }
         a.severity().forEach((rule, severity) -> {
             knownRule("alerts.severity." + rule, rule);
-            if (!SEVERITIES.contains(severity)) {
+            if (!AlertsConfig.SEVERITIES.contains(severity)) {
                 problem("alerts.severity." + rule, "unknown severity '" + severity + "'; use info, warning or critical");
             }
         });
@@ -241,8 +243,8 @@ final class ConfigValidator {
     private void sink(String name, AlertsConfig.SinkConfig s) {
         String key = "alerts.sinks." + name;
         name("alerts.sinks", name);
-        if (!SINK_TYPES.contains(s.type())) {
-            problem(key + ".type", "unknown sink type '" + s.type() + "'; use one of " + String.join(", ", SINK_TYPES.stream().sorted().toList()));
+        if (!AlertsConfig.SINK_TYPES.contains(s.type())) {
+            problem(key + ".type", "unknown sink type '" + s.type() + "'; use one of " + String.join(", ", AlertsConfig.SINK_TYPES.stream().sorted().toList()));
         }
         if (s.url().isPresent()) {
             sinkUrl(key + ".url", s.url().get());
@@ -262,7 +264,7 @@ final class ConfigValidator {
                 sinkUrl(key + ".jobs." + job, check);
             }
         });
-        if (!SEVERITIES.contains(s.minSeverity())) {
+        if (!AlertsConfig.SEVERITIES.contains(s.minSeverity())) {
             problem(key + ".min-severity", "unknown severity '" + s.minSeverity() + "'; use info, warning or critical");
         }
         s.rules().ifPresent(rules -> {
@@ -283,14 +285,6 @@ final class ConfigValidator {
         }
         if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
             problem(key, "not an http(s) URL with a host (the URL is not shown: it may hold a token)");
-        }
-    }
-
-    private void schedule(String key, String text) {
-        try {
-            Schedule.parse(text);
-        } catch (IllegalArgumentException e) {
-            problem(key, e.getMessage());
         }
     }
 

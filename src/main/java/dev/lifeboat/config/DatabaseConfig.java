@@ -1,5 +1,7 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.stream.Compression;
+import io.smallrye.config.WithConverter;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
@@ -7,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One database to protect. {@code type} selects which of the other keys apply: SQLite databases are replicated
@@ -14,7 +17,8 @@ import java.util.Optional;
  */
 public interface DatabaseConfig {
     /** {@code sqlite} or {@code postgres}. */
-    String type();
+    @WithConverter(DatabaseTypeConverter.class)
+    DatabaseType type();
 
     /** Name of the entry under {@code destinations} that receives this database's objects. */
     String destination();
@@ -27,11 +31,13 @@ public interface DatabaseConfig {
 
     /** PostgreSQL: when to back up, an interval ({@code 1h}, {@code 30m}) or a 5-field cron expression. */
     @WithDefault(DEFAULT_SCHEDULE)
-    String schedule();
+    @WithConverter(ScheduleConverter.class)
+    Schedule schedule();
 
     /** Compression of stored objects: {@code zstd}, {@code gzip} or {@code none} (SQLite replicas always use LZ4, as Litestream does). */
     @WithDefault(DEFAULT_COMPRESSION)
-    String compression();
+    @WithConverter(CompressionConverter.class)
+    Compression compression();
 
     /** Optional age encryption of stored objects. */
     Optional<EncryptionConfig> encryption();
@@ -48,6 +54,9 @@ public interface DatabaseConfig {
     @WithName("row-counts")
     @WithDefault("estimate")
     String rowCounts();
+
+    /** The accepted {@link #rowCounts()} values. */
+    Set<String> ROW_COUNTS = Set.of("estimate", "exact");
 
     /** Longest a single backup may run before it is killed and recorded as failed. */
     @WithDefault(DEFAULT_TIMEOUT)
@@ -125,7 +134,7 @@ public interface DatabaseConfig {
      */
     interface DrillConfig {
         /** Run drills on this schedule (interval or cron); absent means drills run only on demand. */
-        Optional<String> schedule();
+        Optional<@WithConverter(ScheduleConverter.class) Schedule> schedule();
 
         /** Longest a drill may take. */
         @WithDefault("30m")
@@ -191,6 +200,10 @@ public interface DatabaseConfig {
     String DRILL_BACKUP_RANDOM = "random";
     String DRILL_INTEGRITY_FULL = "full";
     String DRILL_INTEGRITY_QUICK = "quick";
+    /** The accepted {@code drill.backup} values. */
+    Set<String> DRILL_BACKUPS = Set.of(DRILL_BACKUP_LATEST, DRILL_BACKUP_RANDOM);
+    /** The accepted {@code drill.integrity} values. */
+    Set<String> DRILL_INTEGRITIES = Set.of(DRILL_INTEGRITY_FULL, DRILL_INTEGRITY_QUICK);
 
     String DEFAULT_SCHEDULE = "1h";
     String DEFAULT_COMPRESSION = "zstd";

@@ -20,6 +20,14 @@ public sealed interface Schedule permits Schedule.Interval, Schedule.Cron {
     /** The first run strictly after {@code after}. */
     Instant next(Instant after);
 
+    /** The schedule as the configuration writes it ({@code 1h}, {@code 0 3 * * *}); status output shows this. */
+    default String text() {
+        return switch (this) {
+            case Interval interval -> interval.written();
+            case Cron cron -> cron.expression();
+        };
+    }
+
     /** Parses a schedule; the exception's message says what is wrong in words a user can act on. */
     static Schedule parse(String text) {
         String trimmed = text == null ? "" : text.trim();
@@ -38,11 +46,11 @@ public sealed interface Schedule permits Schedule.Interval, Schedule.Cron {
         if (every == null || every.isNegative() || every.isZero()) {
             throw new IllegalArgumentException("'" + text + "' is neither an interval (30s, 15m, 1h, 1d) nor a 5-field cron expression (\"0 3 * * *\")");
         }
-        return new Interval(every);
+        return new Interval(every, text);
     }
 
-    /** Runs every {@code every}, counted from the previous run. */
-    record Interval(Duration every) implements Schedule {
+    /** Runs every {@code every}, counted from the previous run; {@code written} is how the configuration says it. */
+    record Interval(Duration every, String written) implements Schedule {
         @Override
         public Instant next(Instant after) {
             return after.plus(every);

@@ -52,8 +52,7 @@ public class DrillScheduler {
         });
         config.databases().keySet().forEach(metrics::register);
         executor.execute(() -> drills.loadHistory(config));
-        config.databases().forEach((name, db) -> db.drill().schedule().ifPresent(text -> {
-            Schedule schedule = Schedule.parse(text);
+        config.databases().forEach((name, db) -> db.drill().schedule().ifPresent(schedule -> {
             scheduleNext(config, name, schedule, Instant.now());
             LOG.infof("restore drills of %s scheduled %s; first at %s", name, schedule, nextRuns.get(name));
         }));

@@ -183,9 +183,8 @@ public class DrillService {
 
     Drill drillFor(DatabaseConfig db) {
         return switch (db.type()) {
-            case "sqlite" -> new SqliteDrill();
-            case "postgres" -> new PostgresDrill(dev.lifeboat.postgres.PgTools.standard());
-            default -> throw new UserFacingException("no drill for database type " + db.type());
+            case SQLITE -> new SqliteDrill();
+            case POSTGRES -> new PostgresDrill(dev.lifeboat.postgres.PgTools.standard());
         };
     }
 
@@ -193,7 +192,7 @@ public class DrillService {
         Instant finishedAt = Instant.now();
         String result = outcome == null ? DrillRecord.PASSED : outcome.refused() ? DrillRecord.REFUSED : DrillRecord.FAILED;
         Long rpo = run != null && run.backupTime != null ? Duration.between(run.backupTime, startedAt).toSeconds() : null;
-        return new DrillRecord(id, database, db.type(), trigger, result,
+        return new DrillRecord(id, database, db.type().configName(), trigger, result,
                 run == null ? null : run.backupId, run == null ? null : run.backupTime, startedAt, finishedAt,
                 run == null ? null : run.restoreMillis, Duration.between(startedAt, finishedAt).toMillis(), rpo,
                 run == null ? 0 : run.storedBytes, run == null ? -1 : run.restoredBytes, run == null ? null : run.scratch,

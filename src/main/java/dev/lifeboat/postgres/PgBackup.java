@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
@@ -48,7 +49,7 @@ public final class PgBackup {
             PgSelection selection = PgSelection.of(db.pgDump());
             List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
             return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, db.rowCounts().equals(Manifest.ROW_COUNTS_EXACT),
-                    Compression.named(db.compression()), recipients, db.timeout());
+                    db.compression(), recipients, db.timeout());
         }
     }
 
@@ -157,7 +158,7 @@ public final class PgBackup {
             upload.complete();
         }
         Instant finished = clock.instant();
-        Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), "postgres", dataKey, started, finished,
+        Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), DatabaseType.POSTGRES.configName(), dataKey, started, finished,
                 rawBytes, writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),
                 settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
                 serverVersion, pgDump.version(), Manifest.DUMP_FORMAT_CUSTOM, rows,

@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
@@ -51,7 +52,7 @@ public class PgBackupScheduler {
             return t;
         });
         config.databases().forEach((name, db) -> {
-            if ("postgres".equals(db.type())) {
+            if (db.type() == DatabaseType.POSTGRES) {
                 metrics.register(name);
                 Thread.ofVirtual().name("lifeboat-pg-seed-" + name).start(() -> scheduleFirst(name, db));
             }
@@ -59,7 +60,7 @@ public class PgBackupScheduler {
     }
 
     private void scheduleFirst(String name, DatabaseConfig db) {
-        Schedule schedule = Schedule.parse(db.schedule());
+        Schedule schedule = db.schedule();
         Instant now = Instant.now();
         Optional<Manifest> newest = Optional.empty();
         try {

@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
@@ -51,7 +52,7 @@ public class PgBackupService {
             throw new UserFacingException("no database named '" + name + "' in " + active.path() + "; configured: "
                     + String.join(", ", active.get().databases().keySet()));
         }
-        if (!"postgres".equals(db.type())) {
+        if (db.type() != DatabaseType.POSTGRES) {
             throw new UserFacingException("'" + name + "' is a " + db.type() + " database; this operation is for postgres databases");
         }
         return db;

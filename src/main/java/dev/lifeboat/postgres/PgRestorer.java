@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
@@ -64,7 +65,7 @@ public final class PgRestorer {
     /** Restores {@code backup} from {@code catalog}; see the class contract. */
     public Result restore(BackupCatalog catalog, Manifest backup, Options options) throws IOException {
         Instant start = Instant.now();
-        if (!"postgres".equals(backup.type()) || !Manifest.DUMP_FORMAT_CUSTOM.equals(backup.dumpFormat())) {
+        if (!DatabaseType.POSTGRES.configName().equals(backup.type()) || !Manifest.DUMP_FORMAT_CUSTOM.equals(backup.dumpFormat())) {
             throw new UserFacingException("backup " + backup.id() + " is a " + backup.type() + " backup, not a pg_dump archive");
         }
         if (backup.encrypted() && options.identities().isEmpty()) {

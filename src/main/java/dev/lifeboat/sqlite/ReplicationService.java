@@ -1,5 +1,6 @@
 package dev.lifeboat.sqlite;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
@@ -67,7 +68,7 @@ public class ReplicationService {
      */
     public synchronized void start(LifeboatConfig config) {
         config.databases().forEach((name, db) -> {
-            if (!"sqlite".equals(db.type()) || replicators.containsKey(name)) {
+            if (db.type() != DatabaseType.SQLITE || replicators.containsKey(name)) {
                 return;
             }
             try {

@@ -1,11 +1,14 @@
 package dev.lifeboat.stream;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.airlift.compress.zstd.ZstdInputStream;
 import io.airlift.compress.zstd.ZstdOutputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -76,7 +79,8 @@ public enum Compression {
     /** Wraps {@code in}: reads give the original bytes. */
     public abstract InputStream decompress(InputStream in) throws IOException;
 
-    /** The name used in configuration and manifests: {@code zstd}, {@code gzip}, {@code none}. */
+    /** The name used in configuration, manifests and status output: {@code zstd}, {@code gzip}, {@code none}. */
+    @JsonValue
     public String configName() {
         return configName;
     }
@@ -86,13 +90,21 @@ public enum Compression {
         return extension;
     }
 
-    /** The compression named {@code name} in configuration or a manifest. */
+    /** The compression named {@code name} in configuration or a manifest; the exception lists the accepted names. */
     public static Compression named(String name) {
         for (Compression c : values()) {
-            if (c.configName.equals(name.toLowerCase(Locale.ROOT))) {
+            if (c.configName.equals(name.trim().toLowerCase(Locale.ROOT))) {
                 return c;
             }
         }
-        throw new IllegalArgumentException("unknown compression '" + name + "'; use zstd, gzip or none");
+        List<String> names = Arrays.stream(values()).map(Compression::configName).toList();
+        throw new IllegalArgumentException("unknown compression '" + name + "'; use "
+                + String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.getLast());
+    }
+
+    /** Messages and logs name it as configuration does. */
+    @Override
+    public String toString() {
+        return configName;
     }
 }

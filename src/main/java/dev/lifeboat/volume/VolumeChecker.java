@@ -1,5 +1,6 @@
 package dev.lifeboat.volume;
 
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.VolumeConfig;
@@ -273,7 +274,7 @@ public final class VolumeChecker {
             return out;
         }
         config.databases().forEach((db, d) -> {
-            if (d.type().equals("sqlite") && d.path().isPresent()
+            if (d.type() == DatabaseType.SQLITE && d.path().isPresent()
                     && Path.of(d.path().get()).toAbsolutePath().normalize().startsWith(volumePath)) {
                 out.add(new Target(db, Path.of(d.path().get())));
             }

@@ -1,5 +1,6 @@
 package dev.lifeboat.config;
 
+import dev.lifeboat.stream.Compression;
 import dev.lifeboat.testing.TestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +44,7 @@ class ConfigLoaderTest {
         assertEquals("AKID", c.destinations().get("main").accessKeyId().orElseThrow());
         assertEquals("postgres://u:p@db:5432/shop", c.databases().get("main").url().orElseThrow());
         assertEquals(Duration.ofSeconds(1), c.databases().get("app").syncInterval());
-        assertEquals("zstd", c.databases().get("main").compression());
+        assertEquals(Compression.ZSTD, c.databases().get("main").compression());
         assertEquals(7, c.databases().get("main").retention().keepLast());
         assertTrue(c.volumes().get("data").requireMount());
         assertEquals(Duration.ofSeconds(30), c.volumes().get("data").checkInterval());
@@ -66,7 +67,7 @@ class ConfigLoaderTest {
     @Test
     void theRepositorysDefaultConfigIsValid() {
         LifeboatConfig c = new ConfigLoader(Map.of()).load(Path.of("lifeboat.yml"));
-        assertEquals("sqlite", c.databases().get("app").type());
+        assertEquals(DatabaseType.SQLITE, c.databases().get("app").type());
         assertTrue(c.destinations().get("local").url().startsWith("file:"));
     }
 
@@ -78,7 +79,7 @@ class ConfigLoaderTest {
         assertEquals("s3://my-tigris-bucket/lifeboat/app", app.destinations().get("tigris").url());
         assertEquals("https://fly.storage.tigris.dev", app.destinations().get("tigris").endpoint().orElseThrow());
         LifeboatConfig backup = new ConfigLoader(flyEnv).load(Path.of("fly/backup.yml"));
-        assertEquals("postgres", backup.databases().get("main").type());
+        assertEquals(DatabaseType.POSTGRES, backup.databases().get("main").type());
     }
 
     @Test
