@@ -68,8 +68,8 @@ public final class ConfigLoader {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new InvalidConfigException(file, List.of(new ConfigProblem("",
-                    "file not found: " + file.toAbsolutePath() + " (pass --config FILE or set " + ENV_VAR + ")")));
+            throw new InvalidConfigException(file, List.of(new ConfigProblem("", "file not found: " + file.toAbsolutePath())),
+                    "pass --config FILE or set " + ENV_VAR);
         } catch (IOException e) {
             throw new InvalidConfigException(file, List.of(new ConfigProblem("", "cannot read " + file + ": " + e.getMessage())));
         }

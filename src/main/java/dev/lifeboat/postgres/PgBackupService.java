@@ -125,12 +125,15 @@ public class PgBackupService {
         Optional<Manifest> m;
         if (backupId != null) {
             m = catalog.byId(backupId);
-            return m.orElseThrow(() -> new UserFacingException("no backup " + backupId + " of " + name + "; see lifeboat list " + name));
+            return m.orElseThrow(() -> new UserFacingException("no backup " + backupId + " of " + name,
+                    "lifeboat list " + name + " shows the backups there are"));
         }
         m = at != null ? catalog.latestAtOrBefore(at) : catalog.latest();
-        return m.orElseThrow(() -> new UserFacingException(at != null
-                ? "no backup of " + name + " was taken at or before " + at + "; see lifeboat list " + name
-                : "no backups of " + name + " exist yet in " + catalog.store().describe() + "; run lifeboat backup " + name));
+        return m.orElseThrow(() -> at != null
+                ? new UserFacingException("no backup of " + name + " was taken at or before " + at,
+                        "lifeboat list " + name + " shows the backups there are")
+                : new UserFacingException("no backups of " + name + " exist yet in " + catalog.store().describe(),
+                        "run lifeboat backup " + name));
     }
 
     /**

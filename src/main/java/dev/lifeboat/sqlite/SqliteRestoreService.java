@@ -33,8 +33,8 @@ public class SqliteRestoreService {
             if (ifDbNotExists) {
                 return "database " + target + " already exists; nothing restored";
             }
-            throw new UserFacingException("cannot restore " + name + ": " + target + " already exists. Restore elsewhere with -o PATH, "
-                    + "or stop the application and move the file away first.");
+            throw new UserFacingException("cannot restore " + name + ": " + target + " already exists",
+                    "restore elsewhere with -o PATH, or stop the application and move the file away first");
         }
         // A database restored onto an unmounted volume would land on the machine's ephemeral root filesystem.
         VolumeGuard.of(config).requireMounted(target);

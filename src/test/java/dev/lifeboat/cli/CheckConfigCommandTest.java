@@ -52,6 +52,7 @@ class CheckConfigCommandTest {
         LaunchResult result = launcher.launch("check-config", "--config", "/nonexistent/lifeboat.yml");
         assertEquals(2, result.exitCode());
         assertTrue(result.getErrorOutput().contains("file not found: /nonexistent/lifeboat.yml"), result.getErrorOutput());
+        assertTrue(result.getErrorOutput().contains("\nhint: pass --config FILE or set LIFEBOAT_CONFIG"), result.getErrorOutput());
     }
 
     @Test
