@@ -3,12 +3,16 @@ package dev.lifeboat.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -25,7 +29,8 @@ import java.util.stream.Stream;
 /**
  * Objects as files under a root directory ({@code file://} destinations). Writes go to a temporary name in the
  * target directory, are fsynced, renamed into place, and the directory is fsynced, so a crash leaves either the
- * old state or the new one.
+ * old state or the new one. Every failure names the store ({@link #describe()}), as {@link ObjectStore} requires:
+ * the file system's own exceptions name only a path, often without saying what went wrong.
  */
 public final class FileStore implements ObjectStore {
     /** Temporary files carry this prefix; they are invisible to {@link #list} and removed by {@link #abortIncompleteUploads}. */
@@ -58,17 +63,55 @@ public final class FileStore implements ObjectStore {
         return p;
     }
 
+    /**
+     * {@code e} as the user should read it: what was being done, on which store, and the file system's reason.
+     * A missing object already says where it was looked for.
+     */
+    private IOException failure(String action, IOException e) {
+        if (e instanceof NoSuchObjectException) {
+            return e;
+        }
+        return new IOException(action + " failed on " + describe() + ": " + reason(e), e);
+    }
+
+    private static String reason(IOException e) {
+        if (!(e instanceof FileSystemException fs)) {
+            return e.getMessage();
+        }
+        // Several of these exceptions carry only the path; their type is the reason.
+        String why = fs.getReason() != null ? fs.getReason() : switch (fs) {
+            case AccessDeniedException denied -> "permission denied";
+            case NoSuchFileException missing -> "no such file or directory";
+            case FileAlreadyExistsException exists -> "already exists";
+            case NotDirectoryException notDir -> "not a directory";
+            default -> fs.getClass().getSimpleName();
+        };
+        return fs.getFile() == null ? why : fs.getFile() + ": " + why;
+    }
+
     @Override
     public Upload beginUpload(String key) throws IOException {
-        Path target = file(key);
-        Files.createDirectories(target.getParent());
-        Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
-        FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        return new FileUpload(key, target, temp, channel);
+        try {
+            Path target = file(key);
+            Files.createDirectories(target.getParent());
+            Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
+            FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return new FileUpload(key, target, temp, channel);
+        } catch (IOException e) {
+            throw failure("start upload of " + key, e);
+        }
     }
 
     @Override
     public boolean putIfAbsent(String key, byte[] content) throws IOException {
+        try {
+            return createIfAbsent(key, content);
+        } catch (IOException e) {
+            throw failure("conditional put of " + key, e);
+        }
+    }
+
+    private boolean createIfAbsent(String key, byte[] content) throws IOException {
         Path target = file(key);
         Files.createDirectories(target.getParent());
         Path temp = target.resolveSibling(TEMP_PREFIX + UUID.randomUUID());
@@ -95,6 +138,8 @@ public final class FileStore implements ObjectStore {
             return Files.newInputStream(file(key));
         } catch (NoSuchFileException e) {
             throw new NoSuchObjectException(describe(), key);
+        } catch (IOException e) {
+            throw failure("get " + key, e);
         }
     }
 
@@ -105,8 +150,15 @@ public final class FileStore implements ObjectStore {
             channel = FileChannel.open(file(key), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new NoSuchObjectException(describe(), key);
+        } catch (IOException e) {
+            throw failure("get " + key, e);
         }
-        channel.position(offset);
+        try {
+            channel.position(offset);
+        } catch (IOException e) {
+            channel.close();
+            throw failure("get " + key, e);
+        }
         InputStream in = Channels.newInputStream(channel);
         return new BoundedInputStream(in, length);
     }
@@ -118,6 +170,8 @@ public final class FileStore implements ObjectStore {
             return a.isRegularFile() ? Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant())) : Optional.empty();
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            throw failure("stat " + key, e);
         }
     }
 
@@ -144,6 +198,10 @@ public final class FileStore implements ObjectStore {
             }
         } catch (NoSuchFileException e) {
             return out;
+        } catch (IOException e) {
+            throw failure("list " + prefix, e);
+        } catch (UncheckedIOException e) {
+            throw failure("list " + prefix, e.getCause());
         }
         out.sort(Comparator.comparing(ObjectInfo::key));
         return out;
@@ -152,9 +210,13 @@ public final class FileStore implements ObjectStore {
     @Override
     public void deleteAll(Collection<String> keys) throws IOException {
         for (String key : keys) {
-            Path p = file(key);
-            if (Files.deleteIfExists(p)) {
-                removeEmptyParents(p.getParent());
+            try {
+                Path p = file(key);
+                if (Files.deleteIfExists(p)) {
+                    removeEmptyParents(p.getParent());
+                }
+            } catch (IOException e) {
+                throw failure("delete " + key, e);
             }
         }
     }
@@ -172,7 +234,16 @@ public final class FileStore implements ObjectStore {
 
     @Override
     public int abortIncompleteUploads(String prefix, long olderThanMillis) throws IOException {
-        Instant cutoff = Instant.now().minusMillis(olderThanMillis);
+        try {
+            return removeTempFiles(prefix, Instant.now().minusMillis(olderThanMillis));
+        } catch (IOException e) {
+            throw failure("abort incomplete uploads under " + prefix, e);
+        } catch (UncheckedIOException e) {
+            throw failure("abort incomplete uploads under " + prefix, e.getCause());
+        }
+    }
+
+    private int removeTempFiles(String prefix, Instant cutoff) throws IOException {
         int removed = 0;
         List<Path> temps;
         try (Stream<Path> walk = Files.walk(root)) {
@@ -225,13 +296,21 @@ public final class FileStore implements ObjectStore {
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw failure("upload of " + key, e);
+            }
             size++;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw failure("upload of " + key, e);
+            }
             size += len;
         }
 
@@ -240,6 +319,14 @@ public final class FileStore implements ObjectStore {
             if (finished) {
                 throw new IllegalStateException("upload of " + key + " already finished");
             }
+            try {
+                return moveIntoPlace();
+            } catch (IOException e) {
+                throw failure("complete upload of " + key, e);
+            }
+        }
+
+        private ObjectInfo moveIntoPlace() throws IOException {
             channel.force(true);
             channel.close();
             try {

@@ -16,15 +16,35 @@ class FileStoreTest extends ObjectStoreContract {
     @TempDir
     static Path root;
     static FileStore store;
+    static FileStore unusable;
 
     @BeforeAll
     static void open() throws IOException {
         store = new FileStore(root.resolve("replica"));
+        unusable = unusable(root.resolve("gone"));
     }
 
     @Override
     protected ObjectStore store() {
         return store;
+    }
+
+    @Override
+    protected ObjectStore unusableStore() {
+        return unusable;
+    }
+
+    /**
+     * Opens a store in {@code volume}, then turns the volume into a symbolic link to itself: no path under it resolves
+     * (ELOOP), so every call fails, whoever runs the tests (root passes permission checks) and without passing for a
+     * missing object (a path through a regular file reads as "no such file").
+     */
+    static FileStore unusable(Path volume) throws IOException {
+        FileStore opened = new FileStore(volume.resolve("replica"));
+        Files.delete(opened.root());
+        Files.delete(volume);
+        Files.createSymbolicLink(volume, volume);
+        return opened;
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.lifeboat.store;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.ThrowingSupplier;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,7 +10,9 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -25,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The one contract every {@link ObjectStore} honours, run against each implementation. Each test works under a
- * fresh random prefix so implementations can share one backing store across tests.
+ * The one contract every {@link ObjectStore} honours, run against each implementation (and {@link PrefixedStore} over
+ * them). Each test works under a fresh random prefix so implementations can share one backing store across tests.
  */
 public abstract class ObjectStoreContract {
     /** Part size the implementation under test uses; objects larger than this exercise multipart paths. */
@@ -34,6 +37,22 @@ public abstract class ObjectStoreContract {
 
     /** The store under test, already scoped to an empty area. */
     protected abstract ObjectStore store();
+
+    /**
+     * A store of the same kind whose every call fails (a server that does not answer, a directory that cannot exist),
+     * configured with the test server's credentials so that messages can be checked for them.
+     */
+    protected abstract ObjectStore unusableStore() throws IOException;
+
+    /** What a message must contain to name {@link #store()}: where it is, by default its own description. */
+    protected String storeName() {
+        return store().describe();
+    }
+
+    /** What a message must contain to name {@link #unusableStore()}. */
+    protected String unusableStoreName() throws IOException {
+        return unusableStore().describe();
+    }
 
     protected String p;
 
@@ -242,6 +261,42 @@ public abstract class ObjectStoreContract {
         store().putBytes(p + "d1", new byte[] {1});
         store().deleteAll(List.of(p + "d1", p + "does-not-exist"));
         assertTrue(store().list(p).isEmpty());
+    }
+
+    @Test
+    void everyFailingCallNamesTheStoreAndNoSecret() throws IOException {
+        ObjectStore broken = unusableStore();
+        Map<String, ThrowingSupplier<?>> calls = new LinkedHashMap<>();
+        calls.put("putBytes", () -> broken.putBytes(p + "k", new byte[] {1}));
+        calls.put("put above the part size", () -> broken.put(p + "big", out -> out.write(random(PART_SIZE + 10, 9))));
+        calls.put("putIfAbsent", () -> broken.putIfAbsent(p + "lease", new byte[] {1}));
+        calls.put("get", () -> broken.get(p + "k"));
+        calls.put("getRange", () -> broken.getRange(p + "k", 0, 10));
+        calls.put("stat", () -> broken.stat(p + "k"));
+        calls.put("list", () -> broken.list(p));
+        calls.put("deleteAll", () -> {
+            broken.deleteAll(List.of(p + "k"));
+            return null;
+        });
+        calls.put("abortIncompleteUploads", () -> broken.abortIncompleteUploads(p, 0));
+        calls.put("checkReachable", () -> {
+            broken.checkReachable();
+            return null;
+        });
+        String name = unusableStoreName();
+        calls.forEach((call, request) -> {
+            IOException e = assertThrows(IOException.class, () -> request.get(), call + " on an unusable store");
+            assertTrue(e.getMessage().contains(name), call + " names the store (" + name + "): " + e.getMessage());
+            assertFalse(e.getMessage().contains(dev.lifeboat.testing.S3ProxyServer.SECRET_KEY), call + " shows no secret: " + e.getMessage());
+        });
+    }
+
+    @Test
+    void missingObjectErrorsNameTheStore() {
+        IOException get = assertThrows(NoSuchObjectException.class, () -> store().get(p + "absent"));
+        assertTrue(get.getMessage().contains(storeName()) && get.getMessage().contains(p + "absent"), get.getMessage());
+        IOException range = assertThrows(NoSuchObjectException.class, () -> store().getRange(p + "absent", 0, 10));
+        assertTrue(range.getMessage().contains(storeName()) && range.getMessage().contains(p + "absent"), range.getMessage());
     }
 
     @Test

@@ -17,12 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class S3StoreTest extends ObjectStoreContract {
     static S3ProxyServer s3;
     static ObjectStore store;
+    static ObjectStore unusable;
 
     @BeforeAll
     static void start() throws IOException {
         s3 = S3ProxyServer.start();
         s3.createBucket("contract");
         store = ObjectStores.open(destination("contract", "prefix/in/bucket", false));
+        unusable = unreachable();
     }
 
     @AfterAll
@@ -30,20 +32,39 @@ class S3StoreTest extends ObjectStoreContract {
         if (store != null) {
             store.close();
         }
+        if (unusable != null) {
+            unusable.close();
+        }
         if (s3 != null) {
             s3.close();
         }
     }
 
     static dev.lifeboat.config.DestinationConfig destination(String bucket, String prefix, boolean create) {
-        String yaml = "destinations:\n" + s3.destinationYaml("s3", bucket, prefix)
+        return destination(s3, bucket, prefix, create);
+    }
+
+    static dev.lifeboat.config.DestinationConfig destination(S3ProxyServer server, String bucket, String prefix, boolean create) {
+        String yaml = "destinations:\n" + server.destinationYaml("s3", bucket, prefix)
                 + "    part-size: 5MiB\n    create-bucket: " + create + "\n";
         return TestConfigs.parse(yaml).destinations().get("s3");
+    }
+
+    /** A store on a port nothing listens on, with the test server's credentials (which no message may show). */
+    static ObjectStore unreachable() throws IOException {
+        String yaml = "destinations:\n  d:\n    url: s3://nowhere/x\n    endpoint: http://127.0.0.1:1\n    path-style: true\n"
+                + "    access-key-id: " + S3ProxyServer.ACCESS_KEY + "\n    secret-access-key: " + S3ProxyServer.SECRET_KEY + "\n";
+        return ObjectStores.open(TestConfigs.parse(yaml).destinations().get("d"));
     }
 
     @Override
     protected ObjectStore store() {
         return store;
+    }
+
+    @Override
+    protected ObjectStore unusableStore() {
+        return unusable;
     }
 
     @Test
