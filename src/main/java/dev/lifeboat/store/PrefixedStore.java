@@ -28,7 +28,7 @@ public final class PrefixedStore implements ObjectStore {
 
     @Override
     public Upload beginUpload(String key) throws IOException {
-        return inner.beginUpload(prefix + key);
+        return new RelativeUpload(inner.beginUpload(prefix + key));
     }
 
     @Override
@@ -78,5 +78,39 @@ public final class PrefixedStore implements ObjectStore {
 
     private ObjectInfo relative(ObjectInfo info) {
         return new ObjectInfo(info.key().substring(prefix.length()), info.size(), info.lastModified());
+    }
+
+    /** The inner store's upload, completing with the key the caller gave rather than the inner one. */
+    private final class RelativeUpload extends Upload {
+        private final Upload upload;
+
+        RelativeUpload(Upload upload) {
+            this.upload = upload;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            upload.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            upload.write(b, off, len);
+        }
+
+        @Override
+        public ObjectInfo complete() throws IOException {
+            return relative(upload.complete());
+        }
+
+        @Override
+        public void abort() {
+            upload.abort();
+        }
+
+        @Override
+        public void close() {
+            upload.close();
+        }
     }
 }
