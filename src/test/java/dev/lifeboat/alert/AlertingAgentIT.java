@@ -2,6 +2,7 @@ package dev.lifeboat.alert;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.lifeboat.testing.ExternalProcess;
+import dev.lifeboat.testing.LifeboatBinary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -25,11 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged agent end to end: {@code lifeboat agent} notices a destination it cannot reach, fires one signed
+ * The packaged agent end to end ({@link LifeboatBinary}: the jar, or the native executable {@code -Dlifeboat.binary}
+ * names): {@code lifeboat agent} notices a destination it cannot reach, fires one signed
  * webhook, answers the test endpoint, and after a restart neither fires again nor resolves before it knows.
  */
 class AlertingAgentIT {
-    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     static final String TOKEN = "it-api-token-0b1c";
     static final String SECRET = "it-signing-secret-77";
     final List<Process> started = new ArrayList<>();
@@ -41,13 +43,8 @@ class AlertingAgentIT {
     }
 
     private Process launch(Path dir, Path config, int port) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
-                "agent", "--config", config.toString())
-                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("agent-" + System.nanoTime() + ".log").toFile());
-        pb.environment().put("PORT", String.valueOf(port));
-        pb.environment().put("FLY_APP_NAME", "it-app");
-        pb.environment().remove("LIFEBOAT_CONFIG");
-        Process p = pb.start();
+        Process p = LifeboatBinary.start(dir, dir.resolve("agent-" + System.nanoTime() + ".log"), port,
+                Map.of("FLY_APP_NAME", "it-app"), "agent", "--config", config.toString());
         started.add(p);
         return p;
     }

@@ -1,6 +1,7 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.testing.ExternalProcess;
+import dev.lifeboat.testing.LifeboatBinary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -16,17 +17,18 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The packaged application as a user runs it: {@code java -jar target/quarkus-app/quarkus-run.jar} in a directory
- * holding the repository's default {@code lifeboat.yml}. Start-up time and peak RSS are printed (not asserted).
+ * The packaged application as a user runs it ({@link LifeboatBinary}: the jar, or the native executable
+ * {@code -Dlifeboat.binary} names) in a directory holding the repository's default {@code lifeboat.yml}. Start-up
+ * time and peak RSS are printed (not asserted).
  */
 class PackagedAppIT {
-    static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
     final List<Process> started = new ArrayList<>();
 
     @AfterEach
@@ -35,13 +37,7 @@ class PackagedAppIT {
     }
 
     private Process launch(Path workDir, int port, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectErrorStream(true).redirectOutput(workDir.resolve("out-" + System.nanoTime() + ".log").toFile());
-        pb.environment().put("PORT", String.valueOf(port));
-        pb.environment().remove("LIFEBOAT_CONFIG");
-        Process p = pb.start();
+        Process p = LifeboatBinary.start(workDir, workDir.resolve("out-" + System.nanoTime() + ".log"), port, Map.of(), args);
         started.add(p);
         return p;
     }
