@@ -11,6 +11,7 @@ import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.TestConfigs;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,12 +33,16 @@ import java.util.function.UnaryOperator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** PostgreSQL drills against real PostgreSQL 15, pg_dump/pg_restore and S3Proxy. One backup serves every test. */
-class PostgresDrillTest {
+/**
+ * The drill contract for PostgreSQL, against real PostgreSQL 15, pg_dump/pg_restore and S3Proxy, plus a drill killed
+ * mid-restore. One backup serves every test.
+ */
+class PostgresDrillTest extends DrillContract {
     static PostgresServer pg;
     static S3ProxyServer s3;
     static LifeboatConfig config;
     static Manifest backup;
+    final DrillService service = newService();
 
     static final String CHECKS = "      checks:\n"
             + "        has-customers: { query: 'select count(*) from shop.customers', expect: '>= 1' }\n"
@@ -57,7 +62,7 @@ class PostgresDrillTest {
                 "INSERT INTO shop.orders (customer, total) SELECT 1 + g % 300, g * 1.5 FROM generate_series(1, 3000) g",
                 "CREATE INDEX ON shop.orders (customer)",
                 "ANALYZE");
-        config = config("");
+        config = TestConfigs.parse(yaml(""));
         try (ObjectStore store = DrillService.storeFor(config, "shop")) {
             backup = new PgBackup(PgBackup.Settings.of("shop", config.databases().get("shop")), new BackupCatalog(store),
                     PgTools.standard(), Clock.systemUTC()).run();
@@ -74,8 +79,111 @@ class PostgresDrillTest {
         }
     }
 
-    static LifeboatConfig config(String drillExtra) {
+    @AfterEach
+    void dropOthersScratch() throws Exception {
+        pg.sql("postgres", "DROP DATABASE IF EXISTS lifeboat_drill_shopping_1");
+    }
+
+    @Override
+    protected String database() {
+        return "shop";
+    }
+
+    @Override
+    protected LifeboatConfig config(String drillExtra) {
         return TestConfigs.parse(yaml(drillExtra));
+    }
+
+    @Override
+    protected DrillService service() {
+        return service;
+    }
+
+    @Override
+    protected String backupName() {
+        return backup.id();
+    }
+
+    @Override
+    protected List<String> checkNames() {
+        return List.of("pg_restore", "tables", "row-counts", "fresh-orders", "has-customers");
+    }
+
+    @Override
+    protected Observed userCheckObserved() {
+        return new Observed("has-customers", "300");
+    }
+
+    @Override
+    protected SourceCheck watchSource() throws Exception {
+        String dumpBefore = plainDump();
+        long commitsBefore = sourceCommits();
+        return () -> {
+            assertEquals(commitsBefore, sourceCommits(), "the drill committed transactions in the source database");
+            assertEquals(dumpBefore, plainDump());
+        };
+    }
+
+    @Override
+    protected List<String> scratchLeft() throws Exception {
+        return scratchDatabases();
+    }
+
+    @Override
+    protected DrillRecord drillAfterFlippingAByte() throws Exception {
+        return withDamagedData(bytes -> {
+            bytes[bytes.length / 2] ^= 0x40;
+            return bytes;
+        });
+    }
+
+    @Override
+    protected DrillRecord drillAfterTruncating() throws Exception {
+        return withDamagedData(bytes -> Arrays.copyOf(bytes, bytes.length / 2));
+    }
+
+    @Override
+    protected FalseCheck falseCheck() {
+        return new FalseCheck("no-customers", "select count(*) from shop.customers", "300");
+    }
+
+    @Override
+    protected List<String> leaveScratchOfAKilledDrillAndAnother() throws Exception {
+        String leftover = DrillRun.scratchPrefix("shop") + "20260101t000000zdead00";
+        pg.createDatabase(leftover);
+        pg.sql(leftover, "CREATE TABLE half_restored (x int)");
+        pg.createDatabase("lifeboat_drill_shopping_1"); // another database's prefix: not ours to drop
+        return List.of("lifeboat_drill_shopping_1");
+    }
+
+    @Override
+    protected int tooSmallScratchKiB() {
+        return 16;
+    }
+
+    @Override
+    protected void alsoWhenPassed(DrillRecord r) {
+        assertEquals(backup.id(), r.backupId());
+        assertEquals(backup.startedAt(), r.backupTime());
+        assertEquals(backup.storedBytes(), r.storedBytes());
+        assertEquals("3300 rows", r.checks().get(2).observed());
+        assertEquals("300", r.checks().get(4).observed());
+        assertTrue(r.scratch().startsWith("lifeboat_drill_shop_"), r.scratch());
+    }
+
+    @Override
+    protected void alsoWhenAByteFlipped(DrillRecord r) {
+        assertTrue(r.error().contains("restore of backup " + backup.id() + " failed: checksum mismatch"), r.error());
+    }
+
+    @Override
+    protected void alsoWhenTruncated(DrillRecord r) {
+        assertTrue(r.error().contains(backup.id()) && r.error().contains("checksum mismatch"), r.error());
+    }
+
+    @Override
+    protected void alsoWhenRefused(DrillRecord r) {
+        assertTrue(r.error().contains("x the " + backup.rawBytes() + "-byte dump of backup " + backup.id()), r.error());
     }
 
     static String yaml(String drillExtra) {
@@ -130,80 +238,6 @@ class PostgresDrillTest {
                 .replaceAll("(?m)^\\\\(un)?restrict .*$", "");
     }
 
-    @Test
-    void drillPassesWithBuiltInAndUserChecksAndNeverTouchesTheSource() throws Exception {
-        String dumpBefore = plainDump();
-        long commitsBefore = sourceCommits();
-
-        DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "cli");
-
-        assertEquals(DrillRecord.PASSED, r.outcome(), () -> String.join("\n", DrillReport.text(r)));
-        assertEquals(backup.id(), r.backupId());
-        assertEquals(backup.startedAt(), r.backupTime());
-        assertEquals(backup.storedBytes(), r.storedBytes());
-        assertTrue(r.restoredBytes() > 0);
-        assertTrue(r.restoreMillis() != null && r.rpoSeconds() != null && r.rpoSeconds() >= 0);
-        assertEquals(List.of("pg_restore", "tables", "row-counts", "fresh-orders", "has-customers"), r.checks().stream().map(CheckResult::name).toList());
-        assertEquals("3300 rows", r.checks().get(2).observed());
-        assertEquals("300", r.checks().get(4).observed());
-        assertTrue(r.scratch().startsWith("lifeboat_drill_shop_"), r.scratch());
-        assertEquals(List.of(), scratchDatabases());
-
-        assertEquals(commitsBefore, sourceCommits(), "the drill committed transactions in the source database");
-        assertEquals(dumpBefore, plainDump());
-    }
-
-    @Test
-    void flippedByteFailsWithAChecksumErrorNamingTheBackup() throws Exception {
-        DrillRecord r = withDamagedData(bytes -> {
-            bytes[bytes.length / 2] ^= 0x40;
-            return bytes;
-        });
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains("restore of backup " + backup.id() + " failed: checksum mismatch"), r.error());
-        assertEquals(List.of(), scratchDatabases());
-    }
-
-    @Test
-    void truncatedObjectFails() throws Exception {
-        DrillRecord r = withDamagedData(bytes -> Arrays.copyOf(bytes, bytes.length / 2));
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains(backup.id()) && r.error().contains("checksum mismatch"), r.error());
-        assertEquals(List.of(), scratchDatabases());
-    }
-
-    @Test
-    void falseUserCheckFailsNamingTheCheckAndTheValueSeen() throws Exception {
-        LifeboatConfig strict = config("        no-customers: { query: 'select count(*) from shop.customers', expect: '== 0' }\n");
-        DrillRecord r = SqliteDrillTest.newService().run(strict, "shop", "cli");
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains("check 'no-customers' failed: expected == 0, saw 300"), r.error());
-        assertEquals(List.of(), scratchDatabases());
-    }
-
-    @Test
-    void scratchDatabaseOfAKilledDrillIsDroppedByTheNextRun() throws Exception {
-        String leftover = DrillRun.scratchPrefix("shop") + "20260101t000000zdead00";
-        pg.createDatabase(leftover);
-        pg.sql(leftover, "CREATE TABLE half_restored (x int)");
-        pg.createDatabase("lifeboat_drill_shopping_1"); // another database's prefix: not ours to drop
-        try {
-            DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "schedule");
-            assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
-            assertEquals(List.of("lifeboat_drill_shopping_1"), scratchDatabases());
-        } finally {
-            pg.sql("postgres", "DROP DATABASE IF EXISTS lifeboat_drill_shopping_1");
-        }
-    }
-
-    @Test
-    void drillThatWouldNotFitIsRefusedWithTheReason() {
-        DrillRecord r = SqliteDrillTest.newService().run(config("      scratch-space: 16KiB\n"), "shop", "cli");
-        assertEquals(DrillRecord.REFUSED, r.outcome());
-        assertTrue(r.error().contains("x the " + backup.rawBytes() + "-byte dump of backup " + backup.id()), r.error());
-        assertTrue(r.error().contains("drill.scratch-space allows 16.0 KiB"), r.error());
-    }
-
     /** A real SIGKILL mid-restore leaves a scratch database; the next drill drops it and passes. */
     @Test
     void drillKilledMidRestoreLeavesNoScratchDatabaseAfterTheNextRun(@TempDir Path dir) throws Exception {
@@ -226,7 +260,7 @@ class PostgresDrillTest {
         }
         assertEquals(List.of("lifeboat_drill_shop_20261123t000000zc0ffee"), scratchDatabases());
 
-        DrillRecord r = SqliteDrillTest.newService().run(config, "shop", "schedule");
+        DrillRecord r = service.run(config, "shop", "schedule");
         assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
         assertEquals(List.of(), scratchDatabases());
     }
@@ -247,7 +281,7 @@ class PostgresDrillTest {
             }
             store.putBytes(backup.dataKey(), change.apply(original.clone()));
             try {
-                return SqliteDrillTest.newService().run(config, "shop", "cli");
+                return service.run(config, "shop", "cli");
             } finally {
                 store.putBytes(backup.dataKey(), original);
             }

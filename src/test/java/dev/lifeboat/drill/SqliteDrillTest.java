@@ -6,7 +6,6 @@ import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.stream.lz4.Lz4Frames;
 import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.TestConfigs;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,15 +27,14 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SQLite drills against a real replica in S3Proxy: a snapshot plus a WAL segment in Litestream's layout, restored by
- * the real restorer and checked with real SQLite.
+ * The drill contract for SQLite, against a real replica in S3Proxy: a snapshot plus a WAL segment in Litestream's
+ * layout, restored by the real restorer and checked with real SQLite; plus what only SQLite drills do (a random
+ * backup, a time-out, the schedule).
  */
-class SqliteDrillTest {
+class SqliteDrillTest extends DrillContract {
     static S3ProxyServer s3;
 
     @TempDir
@@ -109,7 +107,8 @@ class SqliteDrillTest {
         damage(ReplicaLayout.segmentKey(generation, 0, 0), bytes -> bytes);
     }
 
-    LifeboatConfig config(String drillExtra) {
+    @Override
+    protected LifeboatConfig config(String drillExtra) {
         return TestConfigs.parse("destinations:\n" + s3.destinationYaml("main", "drills", prefix)
                 + "databases:\n"
                 + "  app:\n"
@@ -124,11 +123,106 @@ class SqliteDrillTest {
                 + drillExtra);
     }
 
-    static DrillService newService() {
-        DrillService s = new DrillService();
-        s.metrics = new DrillMetrics();
-        s.metrics.registry = new SimpleMeterRegistry();
-        return s;
+    @Override
+    protected String database() {
+        return "app";
+    }
+
+    @Override
+    protected DrillService service() {
+        return service;
+    }
+
+    @Override
+    protected String backupName() {
+        return generation + "/00000000";
+    }
+
+    @Override
+    protected List<String> checkNames() {
+        return List.of("restore", "integrity_check", "foreign_key_check", "recent-user", "users-exist", "live-comparison");
+    }
+
+    @Override
+    protected Observed userCheckObserved() {
+        return new Observed("users-exist", "50");
+    }
+
+    @Override
+    protected void backupCatchesUp() throws Exception {
+        replicaCaughtUp();
+    }
+
+    @Override
+    protected SourceCheck watchSource() throws Exception {
+        String dbBefore = sha256(live);
+        String walBefore = sha256(dir.resolve("app.db-wal"));
+        return () -> {
+            assertEquals(dbBefore, sha256(live));
+            assertEquals(walBefore, sha256(dir.resolve("app.db-wal")));
+        };
+    }
+
+    /** The scratch directory's files; the directory exists once a drill ran. */
+    @Override
+    protected List<String> scratchLeft() throws Exception {
+        try (var files = Files.list(scratch)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        }
+    }
+
+    @Override
+    protected DrillRecord drillAfterFlippingAByte() throws Exception {
+        damage(ReplicaLayout.snapshotKey(generation, 0), bytes -> {
+            // The frame's content checksum: a flip inside the compressed block can land in a match of zeros and
+            // decode to the same bytes (the rows hold datetime('now'), so where the block's tokens fall varies).
+            bytes[bytes.length - 1] ^= 0x01;
+            return bytes;
+        });
+        return service.run(config, "app", "cli");
+    }
+
+    @Override
+    protected DrillRecord drillAfterTruncating() throws Exception {
+        damage(ReplicaLayout.segmentKey(generation, 0, 0), bytes -> Arrays.copyOf(bytes, bytes.length - 100));
+        return service.run(config, "app", "cli");
+    }
+
+    @Override
+    protected FalseCheck falseCheck() {
+        return new FalseCheck("no-orders", "select count(*) from orders", "25");
+    }
+
+    @Override
+    protected List<String> leaveScratchOfAKilledDrillAndAnother() throws Exception {
+        Files.createDirectories(scratch);
+        Path leftover = scratch.resolve(DrillRun.scratchPrefix("app") + "20260101t000000z0badf0.db");
+        Files.write(leftover, new byte[4096]);
+        Files.write(scratch.resolve(leftover.getFileName() + ".lifeboat-restore-wal"), new byte[10]);
+        Files.write(scratch.resolve("someone-elses.db"), new byte[1]);
+        return List.of("someone-elses.db");
+    }
+
+    @Override
+    protected int tooSmallScratchKiB() {
+        return 4;
+    }
+
+    @Override
+    protected void alsoWhenPassed(DrillRecord r) throws Exception {
+        assertTrue(r.backupId().startsWith(generation + "/00000000-00000000"), r.backupId());
+        assertTrue(r.rpoSeconds() < 600, "RPO " + r.rpoSeconds());
+        CheckResult comparison = r.checks().getLast();
+        assertEquals("2 tables, equal row counts", comparison.observed(), comparison.message());
+
+        // The history is in the destination: a new service (a restarted agent) sees it.
+        DrillService restarted = newService();
+        restarted.loadHistory(config);
+        assertEquals(r.id(), restarted.state("app").orElseThrow().last().id());
+        assertEquals(r.id(), restarted.state("app").orElseThrow().lastPassed().id());
+        List<DrillRecord> history = restarted.history(config, "app", 10);
+        assertEquals(1, history.size());
+        assertEquals(r.checks(), history.getFirst().checks());
     }
 
     static byte[] lz4(byte[] raw) throws Exception {
@@ -141,102 +235,6 @@ class SqliteDrillTest {
 
     static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
-    @Test
-    void drillPassesRecordsRtoRpoAndHistoryWithoutWritingTheSource() throws Exception {
-        replicaCaughtUp();
-        String dbBefore = sha256(live);
-        String walBefore = sha256(dir.resolve("app.db-wal"));
-
-        DrillRecord r = service.run(config, "app", "cli");
-
-        assertEquals(DrillRecord.PASSED, r.outcome(), () -> String.join("\n", DrillReport.text(r)));
-        assertTrue(r.backupId().startsWith(generation + "/00000000-00000000"), r.backupId());
-        assertNotNull(r.restoreMillis());
-        assertNotNull(r.rpoSeconds());
-        assertTrue(r.rpoSeconds() >= 0 && r.rpoSeconds() < 600, "RPO " + r.rpoSeconds());
-        assertTrue(r.storedBytes() > 0 && r.restoredBytes() > 0);
-        List<String> names = r.checks().stream().map(CheckResult::name).toList();
-        assertEquals(List.of("restore", "integrity_check", "foreign_key_check", "recent-user", "users-exist", "live-comparison"), names);
-        assertTrue(r.checks().stream().allMatch(CheckResult::passed));
-        CheckResult comparison = r.checks().getLast();
-        assertEquals("2 tables, equal row counts", comparison.observed(), comparison.message());
-        assertEquals("50", r.checks().stream().filter(c -> c.name().equals("users-exist")).findFirst().orElseThrow().observed());
-
-        // Nothing left in the scratch directory; the source database is untouched.
-        try (var files = Files.list(scratch)) {
-            assertEquals(List.of(), files.toList());
-        }
-        assertEquals(dbBefore, sha256(live));
-        assertEquals(walBefore, sha256(dir.resolve("app.db-wal")));
-
-        // The history is in the destination: a new service (a restarted agent) sees it.
-        DrillService restarted = newService();
-        restarted.loadHistory(config);
-        assertEquals(r.id(), restarted.state("app").orElseThrow().last().id());
-        assertEquals(r.id(), restarted.state("app").orElseThrow().lastPassed().id());
-        List<DrillRecord> history = restarted.history(config, "app", 10);
-        assertEquals(1, history.size());
-        assertEquals(r.checks(), history.getFirst().checks());
-    }
-
-    @Test
-    void flippedByteInTheStoredSnapshotFailsNamingTheBackup() throws Exception {
-        damage(ReplicaLayout.snapshotKey(generation, 0), bytes -> {
-            // The frame's content checksum: a flip inside the compressed block can land in a match of zeros and
-            // decode to the same bytes (the rows hold datetime('now'), so where the block's tokens fall varies).
-            bytes[bytes.length - 1] ^= 0x01;
-            return bytes;
-        });
-        DrillRecord r = service.run(config, "app", "cli");
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains(generation + "/00000000"), r.error());
-        assertTrue(r.error().toLowerCase().contains("checksum"), r.error());
-        assertNoScratchLeft();
-        assertEquals(1, service.state("app").orElseThrow().consecutiveFailures());
-    }
-
-    @Test
-    void truncatedSegmentFails() throws Exception {
-        damage(ReplicaLayout.segmentKey(generation, 0, 0), bytes -> Arrays.copyOf(bytes, bytes.length - 100));
-        DrillRecord r = service.run(config, "app", "cli");
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains(generation + "/00000000"), r.error());
-        assertNoScratchLeft();
-    }
-
-    @Test
-    void falseUserCheckFailsNamingTheCheckAndTheValueSeen() {
-        LifeboatConfig strict = config("        no-orders: { query: 'select count(*) from orders', expect: '== 0' }\n");
-        DrillRecord r = service.run(strict, "app", "cli");
-        assertEquals(DrillRecord.FAILED, r.outcome());
-        assertTrue(r.error().contains("check 'no-orders' failed: expected == 0, saw 25"), r.error());
-        assertNoScratchLeft();
-    }
-
-    @Test
-    void leftoversOfAKilledDrillAreRemovedByTheNextRun() throws Exception {
-        Files.createDirectories(scratch);
-        Path leftover = scratch.resolve(DrillRun.scratchPrefix("app") + "20260101t000000z0badf0.db");
-        Files.write(leftover, new byte[4096]);
-        Files.write(scratch.resolve(leftover.getFileName() + ".lifeboat-restore-wal"), new byte[10]);
-        Path unrelated = scratch.resolve("someone-elses.db");
-        Files.write(unrelated, new byte[1]);
-
-        DrillRecord r = service.run(config, "app", "cli");
-        assertEquals(DrillRecord.PASSED, r.outcome(), r.error());
-        try (var files = Files.list(scratch)) {
-            assertEquals(List.of(unrelated), files.toList());
-        }
-    }
-
-    @Test
-    void drillThatWouldNotFitIsRefusedWithTheReason() {
-        DrillRecord r = service.run(config("      scratch-space: 4KiB\n"), "app", "cli");
-        assertEquals(DrillRecord.REFUSED, r.outcome());
-        assertTrue(r.error().contains("drill.scratch-space allows 4.0 KiB"), r.error());
-        assertFalse(r.passed());
     }
 
     @Test
