@@ -37,10 +37,13 @@ public final class FileStore implements ObjectStore {
     static final String TEMP_PREFIX = ".lifeboat-tmp-";
 
     private final Path root;
+    /** Taken while the directory exists (its URI ends in '/'), so that messages name it the same way once it is gone. */
+    private final String description;
 
     public FileStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         Files.createDirectories(this.root);
+        this.description = this.root.toUri().toString();
     }
 
     public Path root() {
@@ -49,7 +52,7 @@ public final class FileStore implements ObjectStore {
 
     @Override
     public String describe() {
-        return root.toUri().toString();
+        return description;
     }
 
     private Path file(String key) throws IOException {
