@@ -1,10 +1,16 @@
 package dev.lifeboat.stream.age;
 
+import com.exceptionfactory.jagged.RecipientStanzaReader;
+import com.exceptionfactory.jagged.x25519.X25519KeyFactory;
+import com.exceptionfactory.jagged.x25519.X25519RecipientStanzaReaderFactory;
+
+import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,42 +20,46 @@ import java.util.Locale;
  * shows the key.
  */
 public final class AgeIdentity {
-    static final String HRP = "age-secret-key-";
+    static final String HRP = "AGE-SECRET-KEY-";
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final byte[] secret;
+    private final String secret;
     private final AgeRecipient recipient;
+    /** jagged's stanza reader for this key; stateless, so shared by every decryption. */
+    private final RecipientStanzaReader reader;
 
-    private AgeIdentity(byte[] secret) throws GeneralSecurityException {
+    private AgeIdentity(String secret) throws GeneralSecurityException {
         this.secret = secret;
-        this.recipient = new AgeRecipient(Bech32.encode(AgeRecipient.HRP, Primitives.x25519Base(secret)), Primitives.x25519Base(secret));
+        this.reader = X25519RecipientStanzaReaderFactory.newRecipientStanzaReader(secret);
+        // jagged's key factory turns an identity into its recipient (the X25519 base-point multiplication).
+        SecretKeySpec identity = new SecretKeySpec(secret.getBytes(StandardCharsets.US_ASCII), "X25519");
+        String publicKey = new String(new X25519KeyFactory().translateKey(identity).getEncoded(), StandardCharsets.US_ASCII);
+        this.recipient = AgeRecipient.parse(publicKey);
     }
 
     /** Parses one {@code AGE-SECRET-KEY-1...} line; the message never echoes the secret. */
     public static AgeIdentity parse(String text) {
-        Bech32.Decoded decoded;
+        byte[] key;
         try {
-            decoded = Bech32.decode(text.trim());
+            key = Bech32Key.decode(text.trim(), HRP);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not an age identity: it " + e.getMessage());
+            throw new IllegalArgumentException("not an age X25519 identity (AGE-SECRET-KEY-1...): it " + e.getMessage());
         }
-        if (!decoded.hrp().equals(HRP) || decoded.data().length != Primitives.KEY_SIZE) {
-            throw new IllegalArgumentException("not an age X25519 identity (AGE-SECRET-KEY-1...)");
-        }
-        try {
-            return new AgeIdentity(decoded.data());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("not a usable X25519 key: " + e.getMessage());
-        }
+        return of(key);
     }
 
-    /** A fresh random identity (what {@code age-keygen} does). */
+    /** A fresh random identity (what {@code age-keygen} does: 32 random bytes are an X25519 secret). */
     public static AgeIdentity generate() {
-        byte[] secret = new byte[Primitives.KEY_SIZE];
-        new java.security.SecureRandom().nextBytes(secret);
+        byte[] key = new byte[Bech32Key.KEY_SIZE];
+        RANDOM.nextBytes(key);
+        return of(key);
+    }
+
+    private static AgeIdentity of(byte[] key) {
         try {
-            return new AgeIdentity(secret);
+            return new AgeIdentity(Bech32Key.encode(HRP, key).toUpperCase(Locale.ROOT));
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalArgumentException("not a usable X25519 key: " + e.getClass().getSimpleName());
         }
     }
 
@@ -85,11 +95,11 @@ public final class AgeIdentity {
 
     /** The {@code AGE-SECRET-KEY-1...} text, for writing an identity file. Handle as a secret. */
     public String encodeSecret() {
-        return Bech32.encode(HRP, secret).toUpperCase(Locale.ROOT);
+        return secret;
     }
 
-    byte[] secret() {
-        return secret;
+    RecipientStanzaReader reader() {
+        return reader;
     }
 
     @Override
