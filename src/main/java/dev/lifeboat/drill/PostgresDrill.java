@@ -7,7 +7,7 @@ import dev.lifeboat.postgres.PgRestorer;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PgUrl;
 import dev.lifeboat.stream.DigestingInputStream;
-import dev.lifeboat.stream.age.AgeIdentity;
+import dev.lifeboat.stream.age.AgeKeys;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -108,7 +108,7 @@ final class PostgresDrill implements Drill {
         DatabaseConfig.DrillConfig settings = run.config.drill();
         long t0 = System.nanoTime();
         try {
-            new PgRestorer(tools).restore(catalog, backup, new PgRestorer.Options(target, false, true, identities(run.config), settings.timeout()));
+            new PgRestorer(tools).restore(catalog, backup, new PgRestorer.Options(target, false, true, AgeKeys.identities(run.config), settings.timeout()));
         } catch (IOException | RuntimeException e) {
             String reason = target.redact(String.valueOf(e.getMessage()));
             String damage = damage(catalog, backup);
@@ -204,14 +204,6 @@ final class PostgresDrill implements Drill {
         }
         long slack = Math.max(ESTIMATE_SLACK_ROWS, (long) Math.ceil(expected * ESTIMATE_TOLERANCE));
         return Math.abs(actual - expected) <= slack;
-    }
-
-    private static List<AgeIdentity> identities(DatabaseConfig db) throws IOException {
-        List<AgeIdentity> out = new ArrayList<>();
-        for (String f : db.encryption().flatMap(DatabaseConfig.EncryptionConfig::identityFiles).orElse(List.of())) {
-            out.addAll(AgeIdentity.readFile(Path.of(f)));
-        }
-        return out;
     }
 
     private static Connection connect(PgUrl server, String database) throws DrillException {

@@ -8,6 +8,7 @@ import dev.lifeboat.stream.BackupWriter;
 import dev.lifeboat.stream.Compression;
 import dev.lifeboat.stream.ZstdCli;
 import dev.lifeboat.stream.age.Age;
+import dev.lifeboat.stream.age.AgeKeys;
 import dev.lifeboat.stream.age.AgeRecipient;
 import dev.lifeboat.store.Upload;
 import org.jboss.logging.Logger;
@@ -47,7 +48,7 @@ public final class PgBackup {
         /** From a database's configuration (already validated). */
         public static Settings of(String name, DatabaseConfig db) {
             PgSelection selection = PgSelection.of(db.pgDump());
-            List<AgeRecipient> recipients = db.encryption().map(e -> e.recipients().stream().map(AgeRecipient::parse).toList()).orElse(List.of());
+            List<AgeRecipient> recipients = AgeKeys.recipients(db);
             return new Settings(name, PgUrl.parse(db.url().orElseThrow()), selection, db.rowCounts().equals(Manifest.ROW_COUNTS_EXACT),
                     db.compression(), recipients, db.timeout());
         }

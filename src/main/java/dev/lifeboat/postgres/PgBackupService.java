@@ -8,6 +8,7 @@ import dev.lifeboat.catalog.Retention;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.stream.age.AgeIdentity;
+import dev.lifeboat.stream.age.AgeKeys;
 import dev.lifeboat.store.Destinations;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,12 +143,7 @@ public class PgBackupService {
     public PgRestorer.Result restore(String name, Manifest backup, String targetUrl, boolean clean, boolean noOwner,
                                      List<Path> identityFiles) throws IOException {
         DatabaseConfig db = database(name);
-        List<Path> files = new ArrayList<>(identityFiles);
-        db.encryption().flatMap(DatabaseConfig.EncryptionConfig::identityFiles).orElse(List.of()).forEach(f -> files.add(Path.of(f)));
-        List<AgeIdentity> identities = new ArrayList<>();
-        for (Path f : files) {
-            identities.addAll(AgeIdentity.readFile(f));
-        }
+        List<AgeIdentity> identities = AgeKeys.identities(db, identityFiles);
         PgUrl target;
         try {
             target = PgUrl.parse(targetUrl);

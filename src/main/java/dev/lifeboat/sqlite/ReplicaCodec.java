@@ -3,6 +3,7 @@ package dev.lifeboat.sqlite;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.stream.age.Age;
 import dev.lifeboat.stream.age.AgeIdentity;
+import dev.lifeboat.stream.age.AgeKeys;
 import dev.lifeboat.stream.age.AgeRecipient;
 import dev.lifeboat.stream.lz4.Lz4Frames;
 
@@ -11,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -29,13 +28,7 @@ public record ReplicaCodec(List<AgeRecipient> recipients, List<AgeIdentity> iden
         if (db.encryption().isEmpty()) {
             return PLAIN;
         }
-        var enc = db.encryption().get();
-        List<AgeRecipient> recipients = enc.recipients().stream().map(AgeRecipient::parse).toList();
-        List<AgeIdentity> identities = new ArrayList<>();
-        for (String file : enc.identityFiles().orElse(List.of())) {
-            identities.addAll(AgeIdentity.readFile(Path.of(file)));
-        }
-        return new ReplicaCodec(recipients, identities);
+        return new ReplicaCodec(AgeKeys.recipients(db), AgeKeys.identities(db));
     }
 
     public boolean encrypts() {
