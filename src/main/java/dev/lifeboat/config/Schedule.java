@@ -1,5 +1,9 @@
 package dev.lifeboat.config;
 
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
 import io.quarkus.runtime.configuration.DurationConverter;
 
 import java.time.Duration;
@@ -7,7 +11,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.BitSet;
 import java.util.Locale;
 
 /**
@@ -62,107 +65,108 @@ public sealed interface Schedule permits Schedule.Interval, Schedule.Cron {
         }
     }
 
-    /** A cron expression evaluated in UTC with one-minute resolution. */
-    record Cron(String expression, BitSet minutes, BitSet hours, BitSet days, BitSet months, BitSet weekdays,
-                boolean anyDay, boolean anyWeekday) implements Schedule {
-        private static final String[] MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
-        private static final String[] WEEKDAYS = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
-        /** Far enough to cover Feb 29th in leap years; a cron that never matches is rejected at parse time anyway. */
-        private static final int MAX_DAYS_SEARCHED = 366 * 5;
+    /**
+     * A cron expression evaluated in UTC with one-minute resolution by cron-utils (its UNIX definition: the classic
+     * fields, names, day-of-week 7 as Sunday, and either day field matching when both are restricted). cron-utils
+     * is the library quarkus-scheduler runs on, so it costs no new dependency in the JVM or the native image.
+     */
+    final class Cron implements Schedule {
+        private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+        private static final String[] FIELD_NAMES = {"minute", "hour", "day-of-month", "month", "day-of-week"};
+        private static final int[][] FIELD_RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 7}};
+
+        private final String expression;
+        private final ExecutionTime times;
+
+        private Cron(String expression, ExecutionTime times) {
+            this.expression = expression;
+            this.times = times;
+        }
 
         static Cron parse(String expression) {
-            String[] f = expression.split("\\s+");
-            BitSet weekdays = field(f[4], "day-of-week", 0, 7, WEEKDAYS, 0);
-            if (weekdays.get(7)) {
-                weekdays.set(0);
+            String[] fields = expression.split("\\s+");
+            ExecutionTime times;
+            try {
+                times = ExecutionTime.forCron(PARSER.parse(String.join(" ", fields)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(explain(fields, e), e);
             }
-            Cron cron = new Cron(expression, field(f[0], "minute", 0, 59, null, 0), field(f[1], "hour", 0, 23, null, 0),
-                    field(f[2], "day-of-month", 1, 31, null, 1), field(f[3], "month", 1, 12, MONTHS, 1), weekdays,
-                    f[2].equals("*"), f[4].equals("*"));
+            Cron cron = new Cron(expression, times);
             if (cron.next(Instant.parse("2000-01-01T00:00:00Z")) == null) {
                 throw new IllegalArgumentException("cron expression '" + expression + "' never matches a real date");
             }
             return cron;
         }
 
-        private static BitSet field(String text, String name, int min, int max, String[] names, int nameBase) {
-            BitSet bits = new BitSet();
-            for (String part : text.toLowerCase(Locale.ROOT).split(",")) {
-                String range = part;
-                int step = 1;
-                int slash = part.indexOf('/');
-                if (slash >= 0) {
-                    range = part.substring(0, slash);
-                    step = number(part.substring(slash + 1), name, 1, max, null, 0);
-                }
-                int from;
-                int to;
-                if (range.equals("*")) {
-                    from = min;
-                    to = max;
-                } else if (range.contains("-")) {
-                    String[] ends = range.split("-", 2);
-                    from = number(ends[0], name, min, max, names, nameBase);
-                    to = number(ends[1], name, min, max, names, nameBase);
-                } else {
-                    from = number(range, name, min, max, names, nameBase);
-                    to = slash >= 0 ? max : from;
-                }
-                if (from > to) {
-                    throw new IllegalArgumentException("cron " + name + " range '" + range + "' runs backwards");
-                }
-                for (int v = from; v <= to; v += step) {
-                    bits.set(v);
-                }
-            }
-            return bits;
+        /** The expression as written. */
+        public String expression() {
+            return expression;
         }
 
-        private static int number(String text, String name, int min, int max, String[] names, int nameBase) {
-            if (names != null) {
-                for (int i = 0; i < names.length; i++) {
-                    if (names[i].equals(text)) {
-                        return i + nameBase;
+        /** Never null: a cron without a next run was refused by {@link #parse}. */
+        @Override
+        public Instant next(Instant after) {
+            return times.nextExecution(after.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES))
+                    .map(ZonedDateTime::toInstant).orElse(null);
+        }
+
+        /**
+         * Names the field and the value cron-utils refused, asking cron-utils about each piece alone: a value out of
+         * range or unknown, a step, or a range that runs backwards.
+         */
+        private static String explain(String[] fields, IllegalArgumentException refusal) {
+            for (int i = 0; i < fields.length; i++) {
+                if (accepts(i, fields[i])) {
+                    continue;
+                }
+                String name = FIELD_NAMES[i];
+                for (String part : fields[i].split(",")) {
+                    if (accepts(i, part)) {
+                        continue;
+                    }
+                    int slash = part.indexOf('/');
+                    String range = slash < 0 ? part : part.substring(0, slash);
+                    if (slash >= 0 && !isNumber(part.substring(slash + 1), 1, FIELD_RANGES[i][1])) {
+                        return notANumber(name, part.substring(slash + 1), 1, FIELD_RANGES[i][1]);
+                    }
+                    String[] ends = range.split("-", -1);
+                    for (String end : ends) {
+                        if (!end.equals("*") && !accepts(i, end)) {
+                            return notANumber(name, end, FIELD_RANGES[i][0], FIELD_RANGES[i][1]);
+                        }
+                    }
+                    if (ends.length == 2) {
+                        return "cron " + name + " range '" + range.toLowerCase(Locale.ROOT) + "' runs backwards";
                     }
                 }
             }
+            return "cron expression '" + String.join(" ", fields) + "' is not valid: "
+                    + refusal.getMessage().replace("Failed to parse cron expression. ", "");
+        }
+
+        /** Whether cron-utils accepts {@code value} as field {@code index} with every other field {@code *}. */
+        private static boolean accepts(int index, String value) {
+            String[] probe = {"*", "*", "*", "*", "*"};
+            probe[index] = value;
+            try {
+                PARSER.parse(String.join(" ", probe));
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+
+        private static boolean isNumber(String text, int min, int max) {
             try {
                 int value = Integer.parseInt(text);
-                if (value >= min && value <= max) {
-                    return value;
-                }
-            } catch (NumberFormatException ignored) {
-                // reported below
+                return value >= min && value <= max;
+            } catch (NumberFormatException e) {
+                return false;
             }
-            throw new IllegalArgumentException("cron " + name + " '" + text + "' is not a number from " + min + " to " + max);
         }
 
-        @Override
-        public Instant next(Instant after) {
-            ZonedDateTime t = after.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
-            ZonedDateTime limit = t.plusDays(MAX_DAYS_SEARCHED);
-            while (t.isBefore(limit)) {
-                if (!months.get(t.getMonthValue()) || !dayMatches(t)) {
-                    t = t.truncatedTo(ChronoUnit.DAYS).plusDays(1);
-                } else if (!hours.get(t.getHour())) {
-                    t = t.truncatedTo(ChronoUnit.HOURS).plusHours(1);
-                } else if (!minutes.get(t.getMinute())) {
-                    t = t.plusMinutes(1);
-                } else {
-                    return t.toInstant();
-                }
-            }
-            return null;
-        }
-
-        /** Classic cron: when both day fields are restricted, either may match. */
-        private boolean dayMatches(ZonedDateTime t) {
-            boolean day = days.get(t.getDayOfMonth());
-            boolean weekday = weekdays.get(t.getDayOfWeek().getValue() % 7);
-            if (anyDay || anyWeekday) {
-                return day && weekday;
-            }
-            return day || weekday;
+        private static String notANumber(String name, String text, int min, int max) {
+            return "cron " + name + " '" + text.toLowerCase(Locale.ROOT) + "' is not a number from " + min + " to " + max;
         }
 
         @Override

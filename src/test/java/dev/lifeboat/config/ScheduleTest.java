@@ -28,6 +28,38 @@ class ScheduleTest {
     }
 
     @Test
+    void leapDayCronKeepsFindingLeapDaysPast2096() {
+        // 2100 is not a leap year: the next 29 February after 2096 is in 2104, eight years on.
+        assertEquals(Instant.parse("2104-02-29T00:00:00Z"), Schedule.parse("0 0 29 2 *").next(Instant.parse("2096-03-01T00:00:00Z")));
+        assertEquals(Instant.parse("2096-02-29T00:00:00Z"), Schedule.parse("0 0 29 2 *").next(Instant.parse("2095-06-01T00:00:00Z")));
+    }
+
+    @Test
+    void cronNextIsStrictlyAfterAndOnWholeMinutes() {
+        Schedule quarterly = Schedule.parse("*/15 * * * *");
+        assertEquals(Instant.parse("2026-11-23T20:45:00Z"), quarterly.next(Instant.parse("2026-11-23T20:30:00Z")));
+        assertEquals(Instant.parse("2026-11-23T20:30:00Z"), quarterly.next(Instant.parse("2026-11-23T20:29:59.999Z")));
+        assertEquals(Instant.parse("2026-11-29T00:00:00Z"), Schedule.parse("0 0 * * 7").next(T));
+        assertEquals(Instant.parse("2027-01-01T00:00:00Z"), Schedule.parse("0 0 * JAN *").next(T));
+    }
+
+    @Test
+    void cronErrorsNameTheFieldAndTheValue() {
+        assertEquals("cron minute '61' is not a number from 0 to 59", message("61 * * * *"));
+        assertEquals("cron minute '60' is not a number from 0 to 59", message("1-60 * * * *"));
+        assertEquals("cron hour '24' is not a number from 0 to 23", message("0 1,24 * * *"));
+        assertEquals("cron day-of-week 'funday' is not a number from 0 to 7", message("5 4 * * funday"));
+        assertEquals("cron minute '0' is not a number from 1 to 59", message("*/0 * * * *"));
+        assertEquals("cron minute range '5-1' runs backwards", message("5-1 * * * *"));
+        assertEquals("cron expression '0 0 31 2 *' never matches a real date", message("0 0 31 2 *"));
+        assertEquals("cron expression '0 0 31 4,6 *' never matches a real date", message("0 0 31 4,6 *"));
+    }
+
+    private static String message(String cron) {
+        return assertThrows(IllegalArgumentException.class, () -> Schedule.parse(cron)).getMessage();
+    }
+
+    @Test
     void nonsenseIsRejectedWithAReason() {
         assertThrows(IllegalArgumentException.class, () -> Schedule.parse(""));
         assertThrows(IllegalArgumentException.class, () -> Schedule.parse("0s"));
