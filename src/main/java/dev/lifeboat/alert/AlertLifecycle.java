@@ -1,6 +1,7 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.AlertState.Status;
+import dev.lifeboat.runtime.Human;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,10 +1,11 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.UserFacingException;
-import dev.lifeboat.runtime.FlyEnvironment;
-import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.FlyEnvironment;
+import dev.lifeboat.runtime.Human;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

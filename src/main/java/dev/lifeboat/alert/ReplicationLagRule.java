@@ -1,5 +1,7 @@
 package dev.lifeboat.alert;
 
+import dev.lifeboat.runtime.Human;
+
 import java.time.Duration;
 import java.util.Map;
 

@@ -1,6 +1,7 @@
 package dev.lifeboat.volume;
 
 import dev.lifeboat.config.VolumeConfig;
+import dev.lifeboat.runtime.Human;
 import dev.lifeboat.volume.FlyMachinesClient.FlyApiException;
 import dev.lifeboat.volume.FlyMachinesClient.FlySnapshot;
 import dev.lifeboat.volume.FlyMachinesClient.FlyVolume;
@@ -99,7 +100,7 @@ final class FlyVolumeCheck {
                     + chosen.id() + " --scheduled-snapshots=true)" : "; Fly takes one a day, check fly volumes snapshots list " + chosen.id())));
         } else if (Duration.between(newest, now).compareTo(maxAge) > 0) {
             failing.add(new Condition(Condition.Kind.FLY_SNAPSHOT_STALE, "newest snapshot of Fly volume " + chosen.id() + " was taken "
-                    + newest + ", " + Durations.human(Duration.between(newest, now)) + " ago, older than " + Durations.human(maxAge)
+                    + newest + ", " + Human.duration(Duration.between(newest, now)) + " ago, older than " + Human.duration(maxAge)
                     + "; check fly volumes snapshots list " + chosen.id()));
         }
         return new Result(findings(chosen, newest, maxAge, now), failing);

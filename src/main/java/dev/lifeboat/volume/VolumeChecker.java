@@ -1,9 +1,10 @@
 package dev.lifeboat.volume;
 
-import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.VolumeConfig;
+import dev.lifeboat.runtime.Human;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -173,8 +174,8 @@ public final class VolumeChecker {
             try {
                 r.fsyncLatency = WriteProbe.run(real);
                 if (r.fsyncLatency.compareTo(volume.maxFsyncLatency()) > 0) {
-                    r.failing.add(new Condition(Condition.Kind.SLOW_FSYNC, "fsync on " + path + " took " + Durations.millis(r.fsyncLatency)
-                            + ", more than max-fsync-latency " + Durations.human(volume.maxFsyncLatency()) + "; the disk is overloaded or failing"));
+                    r.failing.add(new Condition(Condition.Kind.SLOW_FSYNC, "fsync on " + path + " took " + Human.millis(r.fsyncLatency)
+                            + ", more than max-fsync-latency " + Human.duration(volume.maxFsyncLatency()) + "; the disk is overloaded or failing"));
                 }
             } catch (IOException | RuntimeException e) {
                 r.failing.add(new Condition(Condition.Kind.PROBE_FAILED, "writing a probe file in " + path + " failed: " + describe(e)));
@@ -199,11 +200,11 @@ public final class VolumeChecker {
         r.totalBytes = stats.totalBytes();
         r.freeBytes = stats.freeBytes();
         volume.minSize().filter(min -> stats.totalBytes() < min.bytes()).ifPresent(min ->
-                r.failing.add(new Condition(Condition.Kind.TOO_SMALL, path + " is " + Durations.bytes(stats.totalBytes()) + ", smaller than min-size "
-                        + Durations.bytes(min.bytes()) + "; extend it with fly volumes extend")));
+                r.failing.add(new Condition(Condition.Kind.TOO_SMALL, path + " is " + Human.bytes(stats.totalBytes()) + ", smaller than min-size "
+                        + Human.bytes(min.bytes()) + "; extend it with fly volumes extend")));
         if (!minFree.satisfiedBy(stats.freeBytes(), stats.totalBytes())) {
-            r.failing.add(new Condition(Condition.Kind.LOW_SPACE, path + " has " + Durations.bytes(stats.freeBytes()) + " free of "
-                    + Durations.bytes(stats.totalBytes()) + " (" + percent(stats.freeBytes(), stats.totalBytes()) + "), below min-free " + minFreeText()
+            r.failing.add(new Condition(Condition.Kind.LOW_SPACE, path + " has " + Human.bytes(stats.freeBytes()) + " free of "
+                    + Human.bytes(stats.totalBytes()) + " (" + percent(stats.freeBytes(), stats.totalBytes()) + "), below min-free " + minFreeText()
                     + "; delete old data or extend the volume (fly volumes extend)"));
         }
         if (stats.totalInodes() > 0) {
@@ -219,14 +220,14 @@ public final class VolumeChecker {
         r.growthBytesPerSecond = growth.bytesPerSecond().orElse(null);
         r.timeToFull = growth.timeToFull(stats.freeBytes()).orElse(null);
         if (r.timeToFull != null && volume.minTimeToFull().isPresent() && r.timeToFull.compareTo(volume.minTimeToFull().get()) < 0) {
-            r.failing.add(new Condition(Condition.Kind.FILLING_UP, path + " grows " + Durations.bytes((long) (r.growthBytesPerSecond * 3600))
-                    + "/h and will be full in about " + Durations.human(r.timeToFull) + ", sooner than min-time-to-full "
-                    + Durations.human(volume.minTimeToFull().get())));
+            r.failing.add(new Condition(Condition.Kind.FILLING_UP, path + " grows " + Human.bytes((long) (r.growthBytesPerSecond * 3600))
+                    + "/h and will be full in about " + Human.duration(r.timeToFull) + ", sooner than min-time-to-full "
+                    + Human.duration(volume.minTimeToFull().get())));
         }
     }
 
     private String minFreeText() {
-        return minFree.percent() >= 0 ? minFree.toString() : Durations.bytes(minFree.absolute());
+        return minFree.percent() >= 0 ? minFree.toString() : Human.bytes(minFree.absolute());
     }
 
     /** The database's file (or, before it exists, its nearest existing directory) must be on the volume's mount. */

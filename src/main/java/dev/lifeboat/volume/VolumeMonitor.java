@@ -1,8 +1,9 @@
 package dev.lifeboat.volume;
 
-import dev.lifeboat.runtime.FlyEnvironment;
-import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.FlyEnvironment;
+import dev.lifeboat.runtime.Human;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -137,7 +138,7 @@ public class VolumeMonitor {
             return r;
         }
         return r.with(new Condition(Condition.Kind.PROBE_FAILED, "the check of " + r.path() + " started at " + since
-                + " has not finished after " + Durations.human(hung) + ": I/O on the volume hangs (failing disk or detached device?)"));
+                + " has not finished after " + Human.duration(hung) + ": I/O on the volume hangs (failing disk or detached device?)"));
     }
 
     /** Logs a condition when it starts and when it clears, not at every check. */

@@ -1,14 +1,15 @@
-package dev.lifeboat.alert;
+package dev.lifeboat.runtime;
 
 import java.time.Duration;
+import java.util.Locale;
 
-/** Short human renderings for alert summaries. */
-final class Human {
+/** Short human renderings of durations and sizes for messages, alert summaries and logs. */
+public final class Human {
     private Human() {
     }
 
-    /** {@code 1d 2h}, {@code 26m}, {@code 45s}, {@code 850ms}: the two largest units only. */
-    static String duration(Duration d) {
+    /** {@code 1d 2h}, {@code 26m}, {@code 1m 30s}, {@code 45s}, {@code 850ms}: the two largest units only. */
+    public static String duration(Duration d) {
         long ms = Math.abs(d.toMillis());
         if (ms < 1000) {
             return ms + "ms";
@@ -27,15 +28,20 @@ final class Human {
         return seconds + "s";
     }
 
-    /** {@code 1.5 GiB}. */
-    static String bytes(long bytes) {
+    /** {@code 1.5 GiB}, {@code 512 B}. */
+    public static String bytes(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double v = bytes;
         int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
+        while (Math.abs(v) >= 1024 && u < units.length - 1) {
             v /= 1024;
             u++;
         }
-        return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** {@code 1.9ms}: a latency with a tenth of a millisecond. */
+    public static String millis(Duration d) {
+        return String.format(Locale.ROOT, "%.1fms", d.toNanos() / 1e6);
     }
 }
