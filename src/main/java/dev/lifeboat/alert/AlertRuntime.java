@@ -27,8 +27,14 @@ final class AlertRuntime implements AutoCloseable {
     final Alerter alerter;
     final Deliverer deliverer;
     final JobHistory jobs;
+    final PersistenceHealth persistence;
+    /** The dead man's switch, null when {@code alerts.heartbeat} is not configured. */
+    final Heartbeat heartbeat;
 
-    private AlertRuntime(AlertsConfig config, Map<String, Sink> sinks, Path stateDir, Outbox outbox, Alerter alerter, Deliverer deliverer, JobHistory jobs) {
+    private AlertRuntime(AlertsConfig config, Map<String, Sink> sinks, Path stateDir, Outbox outbox, Alerter alerter, Deliverer deliverer,
+                         JobHistory jobs, PersistenceHealth persistence, Heartbeat heartbeat) {
+        this.persistence = persistence;
+        this.heartbeat = heartbeat;
         this.config = config;
         this.sinks = sinks;
         this.stateDir = stateDir;
@@ -38,20 +44,36 @@ final class AlertRuntime implements AutoCloseable {
         this.jobs = jobs;
     }
 
+    /**
+     * Builds the machinery. A state directory that cannot be created (a full or read-only volume) does not stop
+     * alerting: it runs from memory and reports {@code alert-state-unwritable}.
+     */
     static AlertRuntime create(AlertsConfig config, Clock clock, RandomGenerator random, Map<String, String> baseLabels,
-                               Deliverer.Listener listener) throws IOException {
+                               Deliverer.Listener listener) {
         Map<String, Sink> sinks = new LinkedHashMap<>();
         new java.util.TreeMap<>(config.sinks()).forEach((name, c) -> sinks.put(name, Sink.of(name, c)));
         Path stateDir = stateDir(config);
-        Files.createDirectories(stateDir);
-        Outbox outbox = new Outbox(config.outboxDir().map(Path::of).orElse(stateDir.resolve("outbox")));
+        PersistenceHealth persistence = new PersistenceHealth(clock);
+        AlertStateStore store = new AlertStateStore(stateDir);
+        try {
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            persistence.failed(PersistenceHealth.Target.STATE_FILE, stateDir, e);
+        }
+        Outbox outbox = new Outbox(config.outboxDir().map(Path::of).orElse(stateDir.resolve("outbox")), persistence);
         AlertLifecycle lifecycle = new AlertLifecycle(config.pendingFor(), config.repeatInterval(), config.keepResolved(),
                 c -> config.severity().containsKey(c.rule()) ? Severity.parse(config.severity().get(c.rule())) : c.severity());
-        Alerter alerter = new Alerter(lifecycle, new AlertStateStore(stateDir), outbox, sinks, baseLabels, clock);
+        Alerter alerter = new Alerter(lifecycle, store, outbox, sinks, baseLabels, clock, persistence);
         var d = config.delivery();
         Deliverer deliverer = new Deliverer(outbox, sinks, clock, random, new Backoff(d.initialBackoff(), d.maxBackoff()),
                 d.maxAttempts(), d.timeout(), listener);
-        return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer, new JobHistory(stateDir));
+        Heartbeat heartbeat = config.heartbeat().map(h -> new Heartbeat(h, config.evaluateInterval(), d.timeout(), clock)).orElse(null);
+        return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer, new JobHistory(stateDir), persistence, heartbeat);
+    }
+
+    /** The verdict of the current alert states. */
+    Verdict verdict() {
+        return Verdict.of(alerter.states().values());
     }
 
     /** {@code alerts.state-dir}, else {@code /var/lib/lifeboat/alerts} if that parent is writable, else {@code .lifeboat/state/alerts}. */
@@ -66,5 +88,8 @@ final class AlertRuntime implements AutoCloseable {
     @Override
     public void close() {
         deliverer.close();
+        if (heartbeat != null) {
+            heartbeat.close();
+        }
     }
 }

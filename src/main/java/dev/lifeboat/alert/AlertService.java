@@ -1,7 +1,7 @@
 package dev.lifeboat.alert;
 
-import dev.lifeboat.UserFacingException;
 import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.runtime.FlyEnvironment;
@@ -16,7 +16,6 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
@@ -34,6 +33,8 @@ import java.util.concurrent.TimeUnit;
 public class AlertService {
     private static final Logger LOG = Logger.getLogger(AlertService.class);
     static final long DELIVERY_TICK_MILLIS = 1000;
+    /** The verdict's reason when alerting itself cannot run. */
+    static final String UNAVAILABLE = "alerting-unavailable";
 
     @Inject
     ActiveConfig active;
@@ -68,7 +69,9 @@ public class AlertService {
         long every = Math.max(1000, r.config.evaluateInterval().toMillis());
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::deliverQuietly, DELIVERY_TICK_MILLIS, DELIVERY_TICK_MILLIS, TimeUnit.MILLISECONDS);
-        LOG.infof("alerting started: %d sink(s), evaluating every %s, state in %s", r.sinks.size(), Human.duration(r.config.evaluateInterval()), r.stateDir);
+        scheduler.scheduleWithFixedDelay(this::heartbeatQuietly, DELIVERY_TICK_MILLIS, DELIVERY_TICK_MILLIS, TimeUnit.MILLISECONDS);
+        LOG.infof("alerting started: %d sink(s), evaluating every %s, state in %s%s", r.sinks.size(), Human.duration(r.config.evaluateInterval()),
+                r.stateDir, r.heartbeat == null ? "" : ", heartbeat to " + r.heartbeat.status().target() + " every " + Human.duration(r.config.heartbeat().orElseThrow().interval()));
     }
 
     /** The {@code alerts} section of the status API; never throws. */
@@ -87,20 +90,30 @@ public class AlertService {
             if (runtime != null) {
                 runtime.close();
             }
-            try {
-                runtime = AlertRuntime.create(config.alerts(), clock, new SecureRandom(), FlyEnvironment.labels(), this::count);
-            } catch (IOException e) {
-                throw new UserFacingException("cannot use the alert state directory " + AlertRuntime.stateDir(config.alerts()).toAbsolutePath()
-                        + " (" + e + "); set alerts.state-dir to a writable directory, ideally on the volume", 1, e);
-            }
+            runtime = AlertRuntime.create(config.alerts(), clock, new SecureRandom(), FlyEnvironment.labels(), this::count);
             builtFor = config;
             registerMetrics();
         }
         return runtime;
     }
 
-    /** One evaluation now (the scheduler's job; tests and the API may call it too). */
-    public List<AlertLifecycle.Event> evaluate() throws IOException {
+    /**
+     * The verdict (ok / degraded / failing) of the alerts pending or firing now. Failing, with the reason, when they
+     * cannot be known: no valid configuration, or alerting cannot start.
+     */
+    public Verdict verdict() {
+        try {
+            return runtime().verdict();
+        } catch (InvalidConfigException e) {
+            return Verdict.unknown(ConfigInvalidRule.ID, ConfigInvalidRule.SUBJECT, active.path() + " is invalid (" + e.problems().size()
+                    + " problem(s), listed under config): nothing is backed up, replicated or checked until it loads");
+        } catch (RuntimeException e) {
+            return Verdict.unknown(UNAVAILABLE, "alerts", "alerting is unavailable, so nothing is watched: " + e.getMessage());
+        }
+    }
+
+    /** One evaluation now (the scheduler's job; tests and the API may call it too). A disk that refuses writes fails nothing. */
+    public List<AlertLifecycle.Event> evaluate() {
         List<AlertLifecycle.Event> events = runtime().alerter.evaluate(sources);
         for (AlertLifecycle.Event e : events) {
             Counter.builder("lifeboat_alert_notifications").description("Alert notifications produced, by rule and kind")
@@ -114,10 +127,26 @@ public class AlertService {
         return runtime().deliverer.deliverDue();
     }
 
+    /** Pings the heartbeat when one is due and the verdict allows it (on the evaluation thread: a hung agent stops it). */
+    void heartbeat() {
+        AlertRuntime r = runtime();
+        if (r.heartbeat != null) {
+            r.heartbeat.tick(r.verdict(), r.alerter.lastEvaluatedAt());
+        }
+    }
+
+    private void heartbeatQuietly() {
+        try {
+            heartbeat();
+        } catch (RuntimeException e) {
+            LOG.errorf("heartbeat failed: %s", e.toString());
+        }
+    }
+
     private void evaluateQuietly() {
         try {
             evaluate();
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.errorf("alert evaluation failed: %s", e.toString());
         }
     }

@@ -20,7 +20,8 @@ import java.util.UUID;
 /**
  * Evaluation: asks every {@link ConditionSource}, runs the {@link AlertLifecycle}, queues a notification in the
  * {@link Outbox} for each sink that takes it, then saves the new states (outbox first: a crash in between re-queues
- * the same notification id rather than losing it).
+ * the same notification id rather than losing it). A disk that refuses the writes stops none of it: the states stay
+ * in memory, are saved again at the next round, and {@code alert-state-unwritable} says so.
  */
 final class Alerter {
     private static final Logger LOG = Logger.getLogger(Alerter.class);
@@ -31,12 +32,14 @@ final class Alerter {
     private final Map<String, Sink> sinks;
     private final Map<String, String> baseLabels;
     private final Clock clock;
+    private final PersistenceHealth health;
     private Map<String, AlertState> states;
     private Instant lastEvaluatedAt;
     private String lastSourceError;
 
     Alerter(AlertLifecycle lifecycle, AlertStateStore store, Outbox outbox, Map<String, Sink> sinks,
-            Map<String, String> baseLabels, Clock clock) {
+            Map<String, String> baseLabels, Clock clock, PersistenceHealth health) {
+        this.health = health;
         this.lifecycle = lifecycle;
         this.store = store;
         this.outbox = outbox;
@@ -47,9 +50,11 @@ final class Alerter {
     }
 
     /** One evaluation round; returns the events it produced. */
-    synchronized List<Event> evaluate(Iterable<? extends ConditionSource> sources) throws IOException {
+    synchronized List<Event> evaluate(Iterable<? extends ConditionSource> sources) {
         Instant now = clock.instant();
+        outbox.flush(); // what a full disk kept in memory is written as soon as it fits again
         List<Condition> conditions = new ArrayList<>();
+        conditions.add(persistenceCondition());
         boolean complete = true;
         String sourceError = null;
         for (ConditionSource source : sources) {
@@ -71,11 +76,24 @@ final class Alerter {
             }
             LOG.infof("alert %s %s: %s", e.alert().key(), e.kind().name().toLowerCase(java.util.Locale.ROOT), e.alert().summary());
         }
-        store.save(step.states(), now);
+        try {
+            store.save(step.states(), now);
+            health.written(PersistenceHealth.Target.STATE_FILE);
+        } catch (IOException e) {
+            health.failed(PersistenceHealth.Target.STATE_FILE, store.file(), e);
+        }
         states = step.states();
         lastEvaluatedAt = now;
         lastSourceError = sourceError;
         return step.events();
+    }
+
+    /** {@code alert-state-unwritable} as of the last writes (this round's own writes count at the next). */
+    private Condition persistenceCondition() {
+        String stateDir = store.file().toAbsolutePath().getParent().toString();
+        return health.failure()
+                .map(f -> AlertStateUnwritableRule.evaluate(stateDir, f.error(), f.since()))
+                .orElseGet(() -> AlertStateUnwritableRule.evaluate(stateDir, null, null));
     }
 
     private Notification notification(Event e, Instant now) {
@@ -93,7 +111,7 @@ final class Alerter {
      * healthchecks sinks get a {@code /log} ping per watched check; PagerDuty and Alertmanager get a resolve right
      * after the trigger so the test leaves no incident open.
      */
-    synchronized List<Outbox.Delivery> queueTest(List<String> sinkNames) throws IOException {
+    synchronized List<Outbox.Delivery> queueTest(List<String> sinkNames) {
         Instant now = clock.instant();
         String testId = "test-" + UUID.randomUUID();
         Map<String, String> labels = new LinkedHashMap<>(baseLabels);
@@ -120,7 +138,7 @@ final class Alerter {
     }
 
     /** Queues a job event for the healthchecks sinks that watch {@code job}. */
-    synchronized void queueJob(Kind kind, String job, String runId, String message) throws IOException {
+    synchronized void queueJob(Kind kind, String job, String runId, String message) {
         Instant now = clock.instant();
         Notification n = new Notification(stableId(job + "|" + runId + "|" + kind), kind, now, "job", job, Severity.INFO,
                 message == null ? "" : message, baseLabels, Map.of(), now, null, false, job, runId);

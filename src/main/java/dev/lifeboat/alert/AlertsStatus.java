@@ -1,5 +1,7 @@
 package dev.lifeboat.alert;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -12,13 +14,31 @@ public sealed interface AlertsStatus permits AlertsStatus.Running, AlertsStatus.
      * @param pending         alerts waiting for their {@code for} duration
      * @param lastEvaluatedAt the last evaluation of the rules, null before the first
      * @param sinks           number of configured sinks
+     * @param persistence     whether the alert state and the outbox reach the disk
+     * @param heartbeat       the dead man's switch, absent when not configured
      */
-    record Running(List<AlertView> firing, long pending, Instant lastEvaluatedAt, int sinks, OutboxView outbox) implements AlertsStatus {
+    record Running(List<AlertView> firing, long pending, Instant lastEvaluatedAt, int sinks, OutboxView outbox,
+                   Persistence persistence, @JsonInclude(JsonInclude.Include.NON_NULL) Heartbeat.Status heartbeat) implements AlertsStatus {
         static Running of(AlertRuntime r) {
             var states = r.alerter.states().values();
             return new Running(states.stream().filter(a -> a.status() == AlertState.Status.FIRING).map(AlertView::of).toList(),
                     states.stream().filter(a -> a.status() == AlertState.Status.PENDING).count(), r.alerter.lastEvaluatedAt(),
-                    r.sinks.size(), OutboxView.of(r.outbox, LISTED));
+                    r.sinks.size(), OutboxView.of(r.outbox, LISTED), Persistence.of(r.persistence),
+                    r.heartbeat == null ? null : r.heartbeat.status());
+        }
+    }
+
+    /**
+     * Whether alert state reaches the disk. While it does not ({@code ok: false}), alerts are evaluated and delivered
+     * from memory, {@code alert-state-unwritable} fires, and a restart would lose what is not written.
+     *
+     * @param error the latest write failure, naming the path
+     * @param since when writes started failing
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Persistence(boolean ok, String error, Instant since) {
+        static Persistence of(PersistenceHealth health) {
+            return health.failure().map(f -> new Persistence(false, f.error(), f.since())).orElse(new Persistence(true, null, null));
         }
     }
 

@@ -73,21 +73,16 @@ final class Deliverer {
                 continue;
             }
             Sink sink = sinks.get(d.sink());
-            try {
-                if (sink == null) {
-                    outbox.giveUp(d.failed(now, "sink '" + d.sink() + "' is no longer configured", d.attempts()));
-                    continue;
-                }
-                if (d.nextAttemptAt().isAfter(now)) {
-                    waiting.add(d.sink());
-                    continue;
-                }
-                attempts++;
-                if (!attempt(sink, d, now)) {
-                    waiting.add(d.sink());
-                }
-            } catch (IOException e) {
-                LOG.errorf("cannot update the alert outbox in %s: %s", outbox.dir(), e.getMessage());
+            if (sink == null) {
+                outbox.giveUp(d.failed(now, "sink '" + d.sink() + "' is no longer configured", d.attempts()));
+                continue;
+            }
+            if (d.nextAttemptAt().isAfter(now)) {
+                waiting.add(d.sink());
+                continue;
+            }
+            attempts++;
+            if (!attempt(sink, d, now)) {
                 waiting.add(d.sink());
             }
         }
@@ -95,7 +90,7 @@ final class Deliverer {
     }
 
     /** One attempt; false when the sink should not be tried again this round. */
-    private boolean attempt(Sink sink, Delivery d, Instant now) throws IOException {
+    private boolean attempt(Sink sink, Delivery d, Instant now) {
         Optional<SinkRequest> rendered = sink.render(d.notification(), now.getEpochSecond());
         if (rendered.isEmpty()) {
             outbox.delivered(d); // nothing to send for this sink (e.g. a job it does not watch)

@@ -5,7 +5,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.util.UUID;
 
 /**
@@ -82,7 +81,7 @@ public class JobEvents {
             if (!alerts.running()) {
                 r.deliverer.deliverDue(); // short CLI commands have no delivery thread
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.errorf("cannot queue %s event of job %s for healthchecks: %s", kind, job, e.getMessage());
         }
     }

@@ -12,13 +12,17 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Notifications not yet delivered, one JSON file per (notification, sink) under the outbox directory, written with
  * fsync + rename before the alert state that caused them is saved: a crash or restart loses no notification (it may,
  * rarely, send one twice: delivery is at-least-once; {@code X-Lifeboat-Delivery} lets a receiver de-duplicate).
  * Given-up deliveries move to {@code failed/} and stay visible in status; the newest {@value #KEEP_FAILED} are kept.
+ * A write the disk refuses (full, read-only) fails nothing: the entry is delivered from memory, written by the next
+ * {@link #flush}, and the failure is reported to {@link PersistenceHealth}.
  */
 final class Outbox {
     private static final Logger LOG = Logger.getLogger(Outbox.class);
@@ -48,16 +52,28 @@ final class Outbox {
 
     private final Path dir;
     private final Path failedDir;
+    private final PersistenceHealth health;
     private final Map<String, Delivery> pending = new TreeMap<>();
     private final Map<String, Delivery> failed = new TreeMap<>();
+    /** Entries held only in memory: their file is missing or older than the entry (the disk refused the write). */
+    private final Set<String> unsavedPending = new TreeSet<>();
+    private final Set<String> unsavedFailed = new TreeSet<>();
+    /** Files of entries already delivered or dropped that could not be deleted (a read-only volume). */
+    private final Set<Path> undeleted = new TreeSet<>();
     private long nextSeq;
 
-    Outbox(Path dir) throws IOException {
+    /** Loads what a previous run left; a directory that cannot be created or read leaves the outbox in memory. */
+    Outbox(Path dir, PersistenceHealth health) {
         this.dir = dir;
         this.failedDir = dir.resolve("failed");
-        Files.createDirectories(failedDir);
-        load(dir, pending);
-        load(failedDir, failed);
+        this.health = health;
+        try {
+            Files.createDirectories(failedDir);
+            load(dir, pending);
+            load(failedDir, failed);
+        } catch (IOException e) {
+            health.failed(PersistenceHealth.Target.OUTBOX, dir, e);
+        }
         nextSeq = pending.values().stream().mapToLong(Delivery::seq).max().orElse(0) + 1;
     }
 
@@ -74,16 +90,21 @@ final class Outbox {
         }
     }
 
-    /** Queues a notification for a sink; an entry with the same id already queued is kept as it is. */
-    synchronized Delivery add(String sink, Notification n, Instant now) throws IOException {
+    /**
+     * Queues a notification for a sink; an entry with the same id already queued is kept as it is. Never fails for
+     * the disk: an entry that cannot be written is delivered from memory and written by {@link #flush}.
+     */
+    synchronized Delivery add(String sink, Notification n, Instant now) {
         String id = n.id() + "-" + sink;
         Delivery existing = pending.get(id);
         if (existing != null) {
             return existing;
         }
         Delivery d = new Delivery(id, nextSeq++, sink, n, 0, now, now, null, null);
-        JsonFiles.write(dir.resolve(id + ".json"), d);
         pending.put(id, d);
+        unsavedPending.add(id);
+        save(dir, d, unsavedPending);
+        reportHealth();
         return d;
     }
 
@@ -105,27 +126,83 @@ final class Outbox {
         return pending.containsKey(id);
     }
 
-    synchronized void delivered(Delivery d) throws IOException {
-        Files.deleteIfExists(dir.resolve(d.id() + ".json"));
-        JsonFiles.syncDirectory(dir);
+    synchronized void delivered(Delivery d) {
         pending.remove(d.id());
+        unsavedPending.remove(d.id());
+        delete(dir.resolve(d.id() + ".json"));
+        reportHealth();
     }
 
-    synchronized void update(Delivery d) throws IOException {
-        JsonFiles.write(dir.resolve(d.id() + ".json"), d);
+    synchronized void update(Delivery d) {
         pending.put(d.id(), d);
+        unsavedPending.add(d.id());
+        save(dir, d, unsavedPending);
+        reportHealth();
     }
 
-    synchronized void giveUp(Delivery d) throws IOException {
-        JsonFiles.write(failedDir.resolve(d.id() + ".json"), d);
-        Files.deleteIfExists(dir.resolve(d.id() + ".json"));
-        JsonFiles.syncDirectory(dir);
+    synchronized void giveUp(Delivery d) {
         pending.remove(d.id());
+        unsavedPending.remove(d.id());
         failed.put(d.id(), d);
+        unsavedFailed.add(d.id());
+        save(failedDir, d, unsavedFailed);
+        delete(dir.resolve(d.id() + ".json"));
         List<Delivery> newestFirst = failed();
         for (Delivery old : newestFirst.subList(Math.min(KEEP_FAILED, newestFirst.size()), newestFirst.size())) {
-            Files.deleteIfExists(failedDir.resolve(old.id() + ".json"));
             failed.remove(old.id());
+            unsavedFailed.remove(old.id());
+            delete(failedDir.resolve(old.id() + ".json"));
+        }
+        reportHealth();
+    }
+
+    /** Writes the entries held only in memory and deletes what could not be deleted (space may have returned). */
+    synchronized void flush() {
+        if (unsavedPending.isEmpty() && unsavedFailed.isEmpty() && undeleted.isEmpty()) {
+            return;
+        }
+        for (String id : List.copyOf(unsavedPending)) {
+            save(dir, pending.get(id), unsavedPending);
+        }
+        for (String id : List.copyOf(unsavedFailed)) {
+            save(failedDir, failed.get(id), unsavedFailed);
+        }
+        for (Path file : List.copyOf(undeleted)) {
+            delete(file);
+        }
+        reportHealth();
+    }
+
+    /** Whether some entries live only in memory (a restart now would lose them). */
+    synchronized boolean unsaved() {
+        return !unsavedPending.isEmpty() || !unsavedFailed.isEmpty() || !undeleted.isEmpty();
+    }
+
+    private void save(Path in, Delivery d, Set<String> unsaved) {
+        Path file = in.resolve(d.id() + ".json");
+        try {
+            JsonFiles.write(file, d);
+            unsaved.remove(d.id());
+            undeleted.remove(file);
+        } catch (IOException e) {
+            health.failed(PersistenceHealth.Target.OUTBOX, file, e);
+        }
+    }
+
+    private void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+            JsonFiles.syncDirectory(file.getParent());
+            undeleted.remove(file);
+        } catch (IOException e) {
+            undeleted.add(file); // a stale file would be sent again after a restart: at-least-once still holds
+            health.failed(PersistenceHealth.Target.OUTBOX, file, e);
+        }
+    }
+
+    private void reportHealth() {
+        if (!unsaved()) {
+            health.written(PersistenceHealth.Target.OUTBOX);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.alert.AlertService;
+import dev.lifeboat.alert.Verdict;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
@@ -51,15 +52,16 @@ public class StatusAssembler {
 
     public StatusDocument status() {
         String file = active.path().toString();
+        Verdict verdict = alerts.verdict();
         LifeboatConfig config;
         try {
             config = active.get();
         } catch (InvalidConfigException e) {
-            return new StatusDocument(API_VERSION, STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
+            return new StatusDocument(API_VERSION, verdict.status(), verdict.reasons(), STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
                     new StatusDocument.ConfigFile(file, false, e.problems().stream().map(Object::toString).toList()),
                     null, null, null, null);
         }
-        return new StatusDocument(API_VERSION, STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
+        return new StatusDocument(API_VERSION, verdict.status(), verdict.reasons(), STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
                 new StatusDocument.ConfigFile(file, true, null), destinations(config), databases(config), volumes(config),
                 alerts.status());
     }

@@ -19,7 +19,8 @@ public interface AlertsConfig {
             "replication-error", "volume-unmounted", "volume-read-only", "volume-low-space", "volume-low-inodes",
             "volume-slow-fsync", "volume-probe-failed", "volume-database-off-volume", "volume-wrong-fs-type",
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
-            "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid");
+            "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
+            "alert-state-unwritable");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");
@@ -69,6 +70,33 @@ public interface AlertsConfig {
 
     /** Named notification targets. */
     Map<String, SinkConfig> sinks();
+
+    /**
+     * A dead man's switch: an outside check (healthchecks.io, Better Stack, Cronitor) pinged while the verdict is not
+     * failing, which alerts when the pings stop. Absent: no heartbeat.
+     */
+    Optional<HeartbeatConfig> heartbeat();
+
+    /** {@code alerts.heartbeat}. */
+    interface HeartbeatConfig {
+        /**
+         * Gap between two pings when {@code interval} is not set. Not a {@code @WithDefault}: a default would make the
+         * optional block present, and so required, in every configuration.
+         */
+        Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+
+        /** The check's ping URL, fetched with HTTP GET. Required; often holds the check's key: never printed. */
+        Optional<String> url();
+
+        /** Gap between two pings ({@link #DEFAULT_INTERVAL}); set the check's period to it and its grace to a few of them. */
+        @WithName("interval")
+        Optional<Duration> intervalSetting();
+
+        /** The gap between two pings, {@link #DEFAULT_INTERVAL} unless set. */
+        default Duration interval() {
+            return intervalSetting().orElse(DEFAULT_INTERVAL);
+        }
+    }
 
     /** Rule thresholds; volume thresholds are the volume's own ({@code volumes.<name>.min-free}, {@code max-fsync-latency}...). */
     interface ThresholdsConfig {

@@ -232,6 +232,16 @@ final class ConfigValidator {
             problem("alerts.delivery.max-attempts", "must be at least 1");
         }
         a.sinks().forEach(this::sink);
+        a.heartbeat().ifPresent(h -> {
+            if (h.url().filter(u -> !u.isBlank()).isEmpty()) {
+                problem("alerts.heartbeat.url", "a heartbeat needs url: (the ping URL of a healthchecks.io, Better Stack or Cronitor check)");
+            } else {
+                sinkUrl("alerts.heartbeat.url", h.url().get());
+            }
+            if (h.interval().compareTo(Duration.ofSeconds(1)) < 0) {
+                problem("alerts.heartbeat.interval", "must be at least 1s");
+            }
+        });
     }
 
     private void knownRule(String key, String rule) {

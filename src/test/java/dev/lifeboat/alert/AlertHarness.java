@@ -3,7 +3,6 @@ package dev.lifeboat.alert;
 import dev.lifeboat.config.AlertsConfig;
 import dev.lifeboat.testing.TestConfigs;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,7 +28,7 @@ final class AlertHarness {
         return TestConfigs.parse(yaml).alerts();
     }
 
-    AlertRuntime runtime(AlertsConfig config) throws IOException {
+    AlertRuntime runtime(AlertsConfig config) {
         return AlertRuntime.create(config, clock, new Random(42), FLY,
                 (sink, outcome) -> outcomes.computeIfAbsent(sink + ":" + outcome, k -> new AtomicInteger()).incrementAndGet());
     }

@@ -76,6 +76,30 @@ class AlertsConfigTest {
         assertEquals(5, a.sinks().size());
         assertEquals(Duration.ofHours(26), a.thresholds().maxBackupAge().orElseThrow());
         assertEquals("app-backup", a.sinks().get("heartbeat").jobs().get("backup.app"));
+        assertEquals("https://hc-ping.com/pingkey/lifeboat-agent", a.heartbeat().orElseThrow().url().orElseThrow());
+    }
+
+    @Test
+    void theHeartbeatIsOffUnlessConfiguredAndPingsEveryMinuteByDefault() {
+        assertTrue(TestConfigs.parse("alerts: {}\n").alerts().heartbeat().isEmpty());
+        assertTrue(TestConfigs.parse("alerts: {heartbeat: {}}\n").alerts().heartbeat().isEmpty());
+        AlertsConfig.HeartbeatConfig h = TestConfigs.parse("alerts: {heartbeat: {url: \"https://hc-ping.com/abc\"}}\n").alerts().heartbeat().orElseThrow();
+        assertEquals(Duration.ofMinutes(1), h.interval());
+        assertEquals(Duration.ofSeconds(15), TestConfigs.parse("alerts: {heartbeat: {url: \"https://x.example/p\", interval: 15s}}\n")
+                .alerts().heartbeat().orElseThrow().interval());
+    }
+
+    @Test
+    void heartbeatMistakesNameTheKeyAndNeverTheUrl() {
+        var noUrl = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse("alerts: {heartbeat: {interval: 30s}}\n"));
+        assertTrue(noUrl.problems().stream().map(Object::toString).anyMatch(p -> p.startsWith("alerts.heartbeat.url: a heartbeat needs url:")),
+                noUrl.problems().toString());
+        var bad = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse(
+                "alerts: {heartbeat: {url: \"hc-ping.com/SECRETPINGKEY\", interval: 500ms}}\n"));
+        List<String> problems = bad.problems().stream().map(Object::toString).toList();
+        assertFalse(String.join("\n", problems).contains("SECRETPINGKEY"), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("alerts.heartbeat.url: not an http(s) URL with a host")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.startsWith("alerts.heartbeat.interval: must be at least 1s")), problems.toString());
     }
 
     @Test

@@ -3,6 +3,9 @@ package dev.lifeboat.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.lifeboat.alert.AlertsStatus;
+import dev.lifeboat.alert.OutboxView;
+import dev.lifeboat.alert.Verdict;
 import dev.lifeboat.drill.DrillOverview;
 import dev.lifeboat.postgres.BackupStatus;
 import dev.lifeboat.sqlite.ReplicationStatus;
@@ -11,6 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -59,5 +64,36 @@ class StatusJsonTest {
                 + "\"sequence\":1,\"mounted\":false,\"mountPoint\":\"/\",\"fsType\":\"ext4\",\"source\":\"/dev/vda\",\"readOnly\":false,"
                 + "\"databases\":[],\"failing\":[{\"condition\":\"not_mounted\",\"severity\":\"critical\",\"reason\":\"not a mount\"}]}",
                 new ObjectMapper().writeValueAsString(new VolumeEntry("/data", true, null, check)));
+    }
+
+    @Test
+    void theVerdictComesRightAfterTheApiVersion() throws Exception {
+        var reason = new Verdict.Reason("volume-low-space", "data", "critical", "volume data has 0 B free", T);
+        var doc = new StatusDocument("v1", Verdict.Status.FAILING, List.of(reason), T, T, Map.of(), "3.54.1",
+                new StatusDocument.ConfigFile("/etc/lifeboat.yml", true, null), new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), null);
+        assertEquals("{\"apiVersion\":\"v1\",\"status\":\"failing\",\"reasons\":[{\"rule\":\"volume-low-space\",\"subject\":\"data\","
+                + "\"severity\":\"critical\",\"summary\":\"volume data has 0 B free\",\"since\":\"2026-01-02T03:04:05.123456789Z\"}],"
+                + "\"startedAt\":\"2026-01-02T03:04:05.123456789Z\",\"now\":\"2026-01-02T03:04:05.123456789Z\",\"fly\":{},\"sqliteVersion\":\"3.54.1\","
+                + "\"config\":{\"file\":\"/etc/lifeboat.yml\",\"valid\":true},\"destinations\":{},\"databases\":{},\"volumes\":{}}",
+                JSON.writeValueAsString(doc));
+        var ok = new StatusDocument("v1", Verdict.Status.OK, List.of(), T, T, Map.of(), "3.54.1",
+                new StatusDocument.ConfigFile("/etc/lifeboat.yml", true, null), null, null, null, null);
+        assertEquals("{\"apiVersion\":\"v1\",\"status\":\"ok\",\"reasons\":[],\"startedAt\"", JSON.writeValueAsString(ok).substring(0, 57),
+                "reasons is an empty list when ok, never absent");
+    }
+
+    @Test
+    void theAlertsSectionEndsWithPersistenceAndTheHeartbeatOnlyWhenConfigured() throws Exception {
+        var outbox = new OutboxView(0, 0, List.of(), List.of());
+        var failing = new AlertsStatus.Running(List.of(), 0, T, 1, outbox,
+                new AlertsStatus.Persistence(false, "cannot write /data/alerts/alerts.json: No space left on device", T), null);
+        assertEquals("{\"firing\":[],\"pending\":0,\"lastEvaluatedAt\":\"2026-01-02T03:04:05.123456789Z\",\"sinks\":1,"
+                + "\"outbox\":{\"pending\":0,\"failed\":0,\"pendingDeliveries\":[],\"failedDeliveries\":[]},"
+                + "\"persistence\":{\"ok\":false,\"error\":\"cannot write /data/alerts/alerts.json: No space left on device\","
+                + "\"since\":\"2026-01-02T03:04:05.123456789Z\"}}", JSON.writeValueAsString(failing));
+        var fine = new AlertsStatus.Running(List.of(), 0, null, 0, outbox, new AlertsStatus.Persistence(true, null, null), null);
+        assertEquals("{\"firing\":[],\"pending\":0,\"lastEvaluatedAt\":null,\"sinks\":0,"
+                + "\"outbox\":{\"pending\":0,\"failed\":0,\"pendingDeliveries\":[],\"failedDeliveries\":[]},\"persistence\":{\"ok\":true}}",
+                JSON.writeValueAsString(fine));
     }
 }

@@ -12,13 +12,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Real tmpfs mounts for tests (needs root). Every mount made here is remembered and removed by {@link #close()},
- * which tests call from {@code finally}/{@code @AfterAll}.
+ * which tests call from {@code finally}/{@code @AfterAll}. Public for the tests of other packages that need a real
+ * volume (the alert state on a full disk).
  */
-final class Mounts implements AutoCloseable {
+public final class Mounts implements AutoCloseable {
     private final List<Path> mounted = new ArrayList<>();
 
     /** Skips the calling test, with the reason, unless this process may mount filesystems. */
-    static void assumeCanMount() {
+    public static void assumeCanMount() {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "volume mount tests need root (mount -t tmpfs); run them as root, as CI does");
         try {
@@ -35,14 +36,14 @@ final class Mounts implements AutoCloseable {
     }
 
     /** Mounts a tmpfs with {@code options} ({@code size=16m}, {@code nr_inodes=64}) on {@code dir}. */
-    void tmpfs(Path dir, String options) throws IOException {
+    public void tmpfs(Path dir, String options) throws IOException {
         Files.createDirectories(dir);
         run("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString());
         mounted.add(dir);
     }
 
     /** Remounts {@code dir} read-only; a probe with a file open for writing at that moment makes it busy: tried again. */
-    void remountReadOnly(Path dir) throws IOException {
+    public void remountReadOnly(Path dir) throws IOException {
         for (int attempt = 1; ; attempt++) {
             try {
                 run("mount", "-o", "remount,ro", dir.toString());
@@ -62,7 +63,7 @@ final class Mounts implements AutoCloseable {
     }
 
     /** Unmounts {@code dir}; a probe holding a file open at that moment makes umount busy, then it is detached lazily. */
-    void umount(Path dir) throws IOException {
+    public void umount(Path dir) throws IOException {
         try {
             run("umount", dir.toString());
         } catch (IOException busy) {
