@@ -99,6 +99,7 @@ class PackagedAppIT {
         assertTrue(dom.contains("<h2>Databases</h2>"), dom);
         assertTrue(dom.contains("<h3>app</h3>") || dom.contains("<h3>app<span"), "database card rendered: " + dom);
         assertTrue(dom.contains("<h3>local<span class=\"badge ok\">ok</span></h3>"), "destination shown healthy: " + dom);
+        assertTrue(dom.contains("<h2>Verdict</h2>") && dom.contains("<h3>now<span class=\"badge "), "the verdict on top: " + dom);
     }
 
     @Test
