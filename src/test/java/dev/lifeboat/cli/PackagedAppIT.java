@@ -114,6 +114,21 @@ class PackagedAppIT {
         }
     }
 
+    /** A misspelt subcommand or option exits 2 with the usage, without serving (an agent already owns the port). */
+    @Test
+    void usageMistakesExitTwoWithoutOpeningTheHttpPort() throws Exception {
+        for (String[] mistake : new String[][] {{"verfiy", "app"}, {"agent", "--confg", "lifeboat.yml"}}) {
+            Path dir = workDirWithDefaultConfig();
+            try (ServerSocket taken = new ServerSocket(0)) {
+                Process p = launch(dir, taken.getLocalPort(), mistake);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(2, p.exitValue(), logs(dir));
+                assertTrue(logs(dir).contains("Unknown option") || logs(dir).contains("Unmatched argument"), logs(dir));
+                assertTrue(Files.notExists(dir.resolve(".lifeboat")), "nothing touched: " + logs(dir));
+            }
+        }
+    }
+
     private static String logs(Path dir) {
         try (var files = Files.list(dir)) {
             StringBuilder out = new StringBuilder();
