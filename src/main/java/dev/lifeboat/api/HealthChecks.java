@@ -1,5 +1,6 @@
 package dev.lifeboat.api;
 
+import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.store.Destinations;
@@ -12,7 +13,8 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * {@code /q/health/ready}: up when the configuration is valid and every destination answered its last check.
+ * {@code /q/health/ready}: up when the configuration is valid, every destination answered its last check and no
+ * database's newest point was found damaged by the replica audit.
  * Destinations are checked in the background so that a slow store never makes the health endpoint slow.
  */
 @Readiness
@@ -23,6 +25,9 @@ public class HealthChecks implements HealthCheck {
 
     @Inject
     Destinations destinations;
+
+    @Inject
+    AuditService audits;
 
     /** Refreshes destination reachability; the first check happens right after start-up. */
     @Scheduled(every = "${lifeboat.destination-check-interval:30s}", delay = 1, delayUnit = java.util.concurrent.TimeUnit.SECONDS,
@@ -52,6 +57,11 @@ public class HealthChecks implements HealthCheck {
             var r = entry.getValue();
             response.withData("destination." + entry.getKey(), r.reachable() ? "reachable" : "unreachable: " + r.error());
             up &= r.reachable();
+        }
+        // A destination that answers but no longer holds a restorable newest point is not ready either.
+        for (var damaged : audits.damaged().entrySet()) {
+            response.withData("database." + damaged.getKey(), "not restorable: " + damaged.getValue().summary());
+            up = false;
         }
         return response.status(up).build();
     }

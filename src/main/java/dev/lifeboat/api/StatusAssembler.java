@@ -2,6 +2,7 @@ package dev.lifeboat.api;
 
 import dev.lifeboat.alert.AlertService;
 import dev.lifeboat.alert.Verdict;
+import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
@@ -43,6 +44,9 @@ public class StatusAssembler {
 
     @Inject
     DrillStatus drills;
+
+    @Inject
+    AuditService audits;
 
     @Inject
     VolumeMonitor volumeMonitor;

@@ -1,6 +1,8 @@
 package dev.lifeboat.cli;
 
 import dev.lifeboat.UserFacingException;
+import dev.lifeboat.audit.AuditReport;
+import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.ManifestCodec;
 import dev.lifeboat.config.DatabaseConfig;
@@ -25,18 +27,44 @@ public class ListCommand extends DatabaseCommand {
     @Inject
     PgBackupService postgres;
 
+    @Inject
+    AuditService audits;
+
     @Override
     public Integer call() throws IOException {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
+        AuditReport audit = audit(loaded, db);
         return switch (db.type()) {
-            case POSTGRES -> listPostgres();
-            case SQLITE -> listSqlite(loaded);
+            case POSTGRES -> listPostgres(audit);
+            case SQLITE -> listSqlite(loaded, audit);
         };
     }
 
+    /** The destination's audit (which backups or generations are damaged), or null when it cannot be made. */
+    private AuditReport audit(LifeboatConfig loaded, DatabaseConfig db) {
+        try {
+            return audits.auditor(db).isPresent() ? audits.auditor(db).get().audit(database, loaded, false) : null;
+        } catch (IOException e) {
+            return null; // the listing below reports the unreachable destination
+        }
+    }
+
+    private static String check(AuditReport audit, String id) {
+        return audit == null ? "?" : audit.damaged().contains(id) ? "DAMAGED" : "ok";
+    }
+
+    private void printProblems(AuditReport audit) {
+        if (audit != null && !audit.problems().isEmpty()) {
+            PrintWriter out = out();
+            out.println();
+            out.println("damaged (" + (audit.restorable() ? "older backups; the newest is restorable" : "the newest point is NOT restorable") + "):");
+            audit.problems().forEach(p -> out.println("  " + p));
+        }
+    }
+
     /** SQLite: the replica's generations, newest last, with their snapshots and WAL reach (what restore can pick from). */
-    private int listSqlite(LifeboatConfig loaded) {
+    private int listSqlite(LifeboatConfig loaded, AuditReport audit) {
         PrintWriter out = out();
         try (var store = dev.lifeboat.sqlite.SqliteRestoreService.storeFor(loaded, database)) {
             var catalog = dev.lifeboat.sqlite.ReplicaCatalog.load(store);
@@ -46,19 +74,22 @@ public class ListCommand extends DatabaseCommand {
                 out.println("no replica of " + database + " in " + store.describe() + " yet");
                 return 0;
             }
-            out.printf("%-16s  %-20s  %-20s  %9s  %s%n", "GENERATION", "CREATED (UTC)", "UPDATED (UTC)", "SNAPSHOTS", "WAL INDEXES");
+            out.printf("%-16s  %-20s  %-20s  %9s  %-17s  %s%n", "GENERATION", "CREATED (UTC)", "UPDATED (UTC)", "SNAPSHOTS", "WAL INDEXES", "CHECK");
             for (var g : gens) {
                 String wal = g.segments().isEmpty() ? "-" : String.format("%08x..%08x", g.segments().getFirst().index(), g.segments().getLast().index());
-                out.printf("%-16s  %-20s  %-20s  %9d  %s%n", g.name(), g.createdAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
-                        g.updatedAt().toString().replaceFirst("\\.\\d+Z$", "Z"), g.snapshots().size(), wal);
+                boolean audited = audit != null && audit.newest() != null && audit.newest().startsWith("generation " + g.name());
+                out.printf("%-16s  %-20s  %-20s  %9d  %-17s  %s%n", g.name(), g.createdAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                        g.updatedAt().toString().replaceFirst("\\.\\d+Z$", "Z"), g.snapshots().size(), wal,
+                        audited ? check(audit, g.name()) : "-");
             }
+            printProblems(audit);
             return 0;
         } catch (IOException e) {
             throw new UserFacingException("cannot list the replica of " + database + ": " + e.getMessage());
         }
     }
 
-    private int listPostgres() throws IOException {
+    private int listPostgres(AuditReport audit) throws IOException {
         List<Manifest> backups;
         try {
             backups = postgres.catalog(database).list();
@@ -74,12 +105,13 @@ public class ListCommand extends DatabaseCommand {
             out.println("no backups of " + database + " yet");
             return 0;
         }
-        out.printf("%-24s  %-20s  %8s  %10s  %10s  %-6s  %s%n", "ID", "TAKEN (UTC)", "SECONDS", "DUMPED", "STORED", "COMP", "ENCRYPTED");
+        out.printf("%-24s  %-20s  %8s  %10s  %10s  %-6s  %-9s  %s%n", "ID", "TAKEN (UTC)", "SECONDS", "DUMPED", "STORED", "COMP", "ENCRYPTED", "CHECK");
         for (Manifest m : backups) {
-            out.printf("%-24s  %-20s  %8.1f  %10s  %10s  %-6s  %s%n", m.id(), m.startedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+            out.printf("%-24s  %-20s  %8.1f  %10s  %10s  %-6s  %-9s  %s%n", m.id(), m.startedAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
                     m.duration().toMillis() / 1000.0, Databases.bytes(m.rawBytes()), Databases.bytes(m.storedBytes()), m.compression(),
-                    m.encrypted() ? "age" : "no");
+                    m.encrypted() ? "age" : "no", check(audit, m.id()));
         }
+        printProblems(audit);
         return 0;
     }
 }

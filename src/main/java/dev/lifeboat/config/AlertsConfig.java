@@ -20,7 +20,7 @@ public interface AlertsConfig {
             "volume-slow-fsync", "volume-probe-failed", "volume-database-off-volume", "volume-wrong-fs-type",
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
-            "alert-state-unwritable");
+            "alert-state-unwritable", "replica-damaged");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");

@@ -90,6 +90,9 @@ final class ConfigValidator {
             problem(key + ".destination", "no destination named '" + db.destination() + "' (defined: "
                     + (config.destinations().isEmpty() ? "none" : String.join(", ", config.destinations().keySet().stream().sorted().toList())) + ")");
         }
+        if (db.auditInterval().compareTo(MIN_SYNC_INTERVAL) < 0) {
+            problem(key + ".audit-interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
+        }
         switch (db.type()) {
             case SQLITE -> sqlite(key, db);
             case POSTGRES -> postgres(key, db);

@@ -75,6 +75,14 @@ public interface DatabaseConfig {
     @WithDefault(DEFAULT_SNAPSHOT_INTERVAL)
     Duration snapshotInterval();
 
+    /**
+     * How often the agent audits the destination: lists what a restore of the newest point reads and checks it is
+     * there with the recorded sizes (also right after start-up). Status, readiness and alerts report what it proves.
+     */
+    @WithName("audit-interval")
+    @WithDefault(DEFAULT_AUDIT_INTERVAL)
+    Duration auditInterval();
+
     /** Restore drills: scheduled test restores of this database's backups. */
     DrillConfig drill();
 
@@ -210,4 +218,5 @@ public interface DatabaseConfig {
     String DEFAULT_TIMEOUT = "2h";
     String DEFAULT_SYNC_INTERVAL = "1s";
     String DEFAULT_SNAPSHOT_INTERVAL = "24h";
+    String DEFAULT_AUDIT_INTERVAL = "5m";
 }

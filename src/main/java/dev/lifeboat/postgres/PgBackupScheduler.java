@@ -101,6 +101,27 @@ public class PgBackupScheduler {
             LOG.warnf("backup of %s due at %s skipped: the previous one is still running", name, due);
             return;
         }
+        runInBackground(name);
+    }
+
+    /**
+     * Starts a backup of {@code name} now, outside its schedule (the audit found the newest backup damaged); returns
+     * false when this process does not schedule backups. A backup already running counts as started.
+     */
+    public boolean backupOutOfSchedule(String name, String why) {
+        synchronized (this) {
+            if (ticks == null) {
+                return false;
+            }
+        }
+        if (service.state(name).tryStart()) {
+            LOG.warnf("backup of %s started out of schedule: %s", name, why);
+            runInBackground(name);
+        }
+        return true;
+    }
+
+    private void runInBackground(String name) {
         Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
             try {
                 service.runStarted(name);

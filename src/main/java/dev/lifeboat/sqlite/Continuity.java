@@ -142,6 +142,7 @@ final class Continuity {
             copier.nextLife(now);
         }
         stats.generation = g;
+        state.ledger.resumed(remote);
         LOG.infof("sqlite %s: continuing generation %s at index %08x offset %d", name, g, state.index, state.copied);
         return null;
     }
@@ -265,6 +266,19 @@ final class Continuity {
         stats.generation = g;
         stats.index = 0;
         stats.generations.incrementAndGet();
+        state.ledger.generationStarted(g);
+    }
+
+    /** Starts a new generation now, with the writers held out (a repair: the audit found the replica damaged). */
+    void restartGeneration(String reason) throws IOException, SQLException {
+        link.lockWriters();
+        try {
+            startGeneration(reason);
+            link.endRead();
+            link.anchorRead();
+        } finally {
+            link.unlockWriters();
+        }
     }
 
     /** Steady state: follows the WAL while holding the read transaction. */

@@ -72,7 +72,7 @@ final class ReplicaUploads {
                 try (Upload up = store.beginUpload(key); SegmentSink sink = new SegmentSink(up); OutputStream lz = codec.encode(sink)) {
                     end = copyShadow(state.shipIndex, state.shipOffset, end, lz, sink);
                     lz.close();
-                    up.complete();
+                    state.ledger.segmentShipped(state.generation, state.shipIndex, state.shipOffset, up.complete().size());
                 }
                 stats.segments.incrementAndGet();
                 stats.shippedBytes.addAndGet(end - state.shipOffset);
@@ -184,7 +184,7 @@ final class ReplicaUploads {
                     lz.write(page);
                 }
                 lz.close();
-                up.complete();
+                state.ledger.snapshotShipped(state.generation, state.index, up.complete().size());
             }
         }
         state.needSnapshot = false;

@@ -6,7 +6,7 @@ import java.time.Instant;
  * What one {@link Replicator} knows between syncs about its database's WAL, its shadow files and its replica: the
  * one place the copy, continuity, checkpoint, snapshot and ship steps read and move forward. Plain fields, touched
  * only by the replicator's sync thread (see {@link Replicator}); nothing here is published to other threads
- * ({@link ReplicaStats} is).
+ * ({@link ReplicaStats} and the {@link ShippedLedger} are).
  */
 final class ReplicationState {
     /** Size of the read buffer (frames are read and verified this many bytes at a time). */
@@ -40,6 +40,9 @@ final class ReplicationState {
     boolean copiedThisSync;
     /** Where the current life was copied to when Lifeboat last checkpointed it (-1: not checkpointed yet). */
     long checkpointedThrough = -1;
+
+    /** What was shipped into the current generation: the one part read by another thread (the audit; it locks itself). */
+    final ShippedLedger ledger = new ShippedLedger();
 
     /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
     byte[] batch = new byte[BATCH_BYTES];

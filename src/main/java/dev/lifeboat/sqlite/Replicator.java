@@ -74,6 +74,10 @@ public final class Replicator implements AutoCloseable {
     private final Continuity continuity;
     private final ReplicaUploads uploads;
     private final Checkpoints checkpoints;
+    private final ObjectStore store;
+    private final ReplicaCodec codec;
+    /** Why a new generation was asked for (the audit found the replica damaged), until the sync thread starts it. */
+    private volatile String newGenerationRequest;
 
     public Replicator(String name, Path db, ObjectStore store, Settings settings) {
         this(name, db, store, settings, ReplicaCodec.PLAIN);
@@ -84,12 +88,34 @@ public final class Replicator implements AutoCloseable {
         this.db = db.toAbsolutePath();
         this.walPath = SqliteFiles.wal(this.db);
         this.settings = settings;
+        this.store = store;
+        this.codec = codec;
         ShadowWal shadow = new ShadowWal(this.db);
         WalCopier copier = new WalCopier(state, stats, shadow, walPath);
         this.link = new DatabaseConnections(name, this.db, shadow, state, copier);
         this.uploads = new ReplicaUploads(name, store, codec, settings.retention(), shadow, state, stats, link);
         this.continuity = new Continuity(name, store, codec, shadow, walPath, state, stats, copier, link);
         this.checkpoints = new Checkpoints(name, settings, walPath, state, stats, copier, link, continuity, uploads);
+    }
+
+    /**
+     * Asks for a new generation, started by the next sync with a snapshot of everything committed so far: the repair
+     * of a replica the audit found damaged (its snapshot or WAL gone from the destination).
+     */
+    public void startNewGeneration(String reason) {
+        newGenerationRequest = reason;
+    }
+
+    ShippedLedger ledger() {
+        return state.ledger;
+    }
+
+    ObjectStore store() {
+        return store;
+    }
+
+    ReplicaCodec codec() {
+        return codec;
     }
 
     public ReplicaStats stats() {
@@ -147,6 +173,11 @@ public final class Replicator implements AutoCloseable {
             }
         } else {
             continuity.follow();
+            String repair = newGenerationRequest;
+            if (repair != null) {
+                newGenerationRequest = null;
+                continuity.restartGeneration(repair);
+            }
         }
         if (state.needSnapshot) {
             uploads.snapshot();

@@ -32,9 +32,17 @@ class StatusJsonTest {
     @Test
     void aRefusedSqliteDatabaseShowsOnlyWhyAndNoPostgresFields() throws Exception {
         var db = new DatabaseStatus("sqlite", "local", "/data/app.db", null, null, null, "PT1S", false,
-                new ReplicationStatus.Refused("volume 'data' is not mounted"), null, null);
+                new ReplicationStatus.Refused("volume 'data' is not mounted"), null, null, null);
         assertEquals("{\"type\":\"sqlite\",\"destination\":\"local\",\"path\":\"/data/app.db\",\"syncInterval\":\"PT1S\","
                 + "\"encrypted\":false,\"replication\":{\"refused\":\"volume 'data' is not mounted\"}}", JSON.writeValueAsString(db));
+    }
+
+    @Test
+    void aDamagedReplicaSaysSoAndNamesWhatIsMissing() throws Exception {
+        var audit = new dev.lifeboat.audit.AuditStatus(T, false, "backup 20260102T030405Z-ab12", null, null,
+                java.util.List.of("data/20260102T030405Z-ab12.dump.zst: missing (backup 20260102T030405Z-ab12)"), null, null);
+        assertEquals("{\"checkedAt\":\"2026-01-02T03:04:05.123456789Z\",\"restorable\":false,\"newest\":\"backup 20260102T030405Z-ab12\","
+                + "\"problems\":[\"data/20260102T030405Z-ab12.dump.zst: missing (backup 20260102T030405Z-ab12)\"]}", JSON.writeValueAsString(audit));
     }
 
     @Test
