@@ -8,7 +8,8 @@ import java.util.List;
  * on each evaluation and runs the lifecycle (pending → firing → repeat → resolved) over what they report.
  *
  * <p>The {@code alert} package owns the sources ({@link BackupConditionSource}, {@link ReplicationConditionSource},
- * {@link VolumeConditionSource}, {@link DrillConditionSource}, {@link DestinationConditionSource},
+ * {@link VolumeConditionSource}, {@link DrillConditionSource}, {@link DrillOverdueConditionSource},
+ * {@link DestinationConditionSource},
  * {@link ConfigConditionSource}): each reads the public state its capability already keeps (backup state, replica
  * stats, volume reports, drill records, destination checks) and turns it into conditions with this package's rules,
  * job history and wording. So dependencies point one way, as for the status API: {@code alert} reads the capabilities

@@ -15,7 +15,7 @@ import java.util.Set;
  */
 public interface AlertsConfig {
     /** Rule identifiers a sink's {@code rules:} filter may name (the README lists what each one means). */
-    List<String> RULE_IDS = List.of("backup-stale", "backup-failures", "drill-failed", "replication-lag",
+    List<String> RULE_IDS = List.of("backup-stale", "backup-failures", "drill-failed", "drill-overdue", "replication-lag",
             "replication-error", "volume-unmounted", "volume-read-only", "volume-low-space", "volume-low-inodes",
             "volume-slow-fsync", "volume-probe-failed", "volume-database-off-volume", "volume-wrong-fs-type",
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",

@@ -148,6 +148,19 @@ final class ConfigValidator {
     private void drill(String key, DatabaseConfig db) {
         DatabaseConfig.DrillConfig d = db.drill();
         positive(key + ".timeout", d.timeout());
+        if (d.firstDelay().isNegative()) {
+            problem(key + ".first-delay", "must not be negative (0s drills at once after start-up)");
+        }
+        positive(key + ".max-age", d.maxAge());
+        if (d.enabled() && !d.maxAge().isNegative() && !d.maxAge().isZero()) {
+            // A schedule sparser than max-age would keep drill-overdue firing between two drills that all pass.
+            java.time.Instant first = DatabaseConfig.drillSchedule(db).next(java.time.Instant.now());
+            Duration gap = Duration.between(first, DatabaseConfig.drillSchedule(db).next(first)).plus(d.timeout());
+            if (gap.compareTo(d.maxAge()) > 0) {
+                problem(key + ".max-age", d.maxAge() + " is shorter than the gap between two scheduled drills plus the drill timeout ("
+                        + gap + "); drill more often (drill.schedule) or raise drill.max-age");
+            }
+        }
         if (!DatabaseConfig.DRILL_BACKUPS.contains(d.backup())) {
             problem(key + ".backup", "unknown choice '" + d.backup() + "'; use latest or random (a random backup within retention)");
         }

@@ -141,8 +141,37 @@ public interface DatabaseConfig {
      * drops the scratch copy again. The README's "Restore drills" section documents every key.
      */
     interface DrillConfig {
-        /** Run drills on this schedule (interval or cron); absent means drills run only on demand. */
+        /**
+         * Whether the agent drills on {@link #schedule()}. On by default: an untested backup proves nothing. With
+         * {@code false} drills run only on demand ({@code lifeboat drill DB}), and {@code drill-overdue}
+         * fires once the newest passing drill is older than {@link #maxAge()} (at once if there is none).
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * When the agent drills (interval or cron, UTC), counted from the newest drill in the destination's history.
+         * Default by type ({@link DatabaseConfig#drillSchedule}): sqlite {@value DatabaseConfig#DEFAULT_DRILL_SCHEDULE_SQLITE},
+         * postgres {@value DatabaseConfig#DEFAULT_DRILL_SCHEDULE_POSTGRES}.
+         */
         Optional<@WithConverter(ScheduleConverter.class) Schedule> schedule();
+
+        /**
+         * How soon after the agent starts a database that has no drill yet (or whose drill is overdue) is drilled,
+         * unless {@link #schedule()} comes sooner. A database with nothing to restore yet waits for its first
+         * snapshot or backup.
+         */
+        @WithName("first-delay")
+        @WithDefault(DEFAULT_DRILL_FIRST_DELAY)
+        Duration firstDelay();
+
+        /**
+         * {@code drill-overdue}: the newest passing drill may be at most this old. A database never drilled counts as
+         * overdue once its first drill was due plus {@link #timeout()}, or at once when scheduled drills are off or impossible.
+         */
+        @WithName("max-age")
+        @WithDefault(DEFAULT_DRILL_MAX_AGE)
+        Duration maxAge();
 
         /** Longest a drill may take. */
         @WithDefault("30m")
@@ -212,6 +241,19 @@ public interface DatabaseConfig {
     Set<String> DRILL_BACKUPS = Set.of(DRILL_BACKUP_LATEST, DRILL_BACKUP_RANDOM);
     /** The accepted {@code drill.integrity} values. */
     Set<String> DRILL_INTEGRITIES = Set.of(DRILL_INTEGRITY_FULL, DRILL_INTEGRITY_QUICK);
+
+    String DEFAULT_DRILL_SCHEDULE_SQLITE = "24h";
+    String DEFAULT_DRILL_SCHEDULE_POSTGRES = "7d";
+    String DEFAULT_DRILL_FIRST_DELAY = "1m";
+    String DEFAULT_DRILL_MAX_AGE = "31d";
+
+    /** When {@code db} is drilled: its {@code drill.schedule}, else the default of its type (sqlite daily, postgres weekly). */
+    static Schedule drillSchedule(DatabaseConfig db) {
+        return db.drill().schedule().orElseGet(() -> Schedule.parse(switch (db.type()) {
+            case SQLITE -> DEFAULT_DRILL_SCHEDULE_SQLITE;
+            case POSTGRES -> DEFAULT_DRILL_SCHEDULE_POSTGRES;
+        }));
+    }
 
     String DEFAULT_SCHEDULE = "1h";
     String DEFAULT_COMPRESSION = "zstd";

@@ -1,5 +1,11 @@
 package dev.lifeboat.drill;
 
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.store.ObjectStore;
+
+import java.io.IOException;
+import java.util.Optional;
+
 /**
  * How one type of database is drilled. Contract:
  * <ul>
@@ -13,4 +19,16 @@ package dev.lifeboat.drill;
  */
 interface Drill {
     void run(DrillRun run) throws DrillException;
+
+    /** Whether {@code store} (the database's folder) holds anything to restore: a backup, a replica snapshot. Listings only. */
+    boolean hasSomethingToRestore(ObjectStore store) throws IOException;
+
+    /**
+     * Why no drill of {@code database} can run here at all, asked before each scheduled drill (one short query at
+     * most): the reason, free of secrets, with what to do. Empty when it can, or when that cannot be told (then the
+     * drill runs and its own failure says why).
+     */
+    default Optional<String> whyImpossible(String database, DatabaseConfig db) {
+        return Optional.empty();
+    }
 }

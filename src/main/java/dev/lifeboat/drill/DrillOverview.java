@@ -11,9 +11,20 @@ import java.time.Instant;
  * @param nextRunAt    the next scheduled drill, absent when none is scheduled
  * @param runningSince start of the drill running now, absent when none runs
  * @param outcomes     what the drills so far showed, absent (not null) before the first one
+ * @param schedule     when the agent drills ({@code drill.schedule} or its type's default), absent outside the agent
+ * @param off          why scheduled drills do not run ({@code drill.enabled: false}, a role that cannot create the
+ *                     scratch database), absent while they do
+ * @param waiting      why the first drill waits (nothing to restore yet), absent otherwise
+ * @param overdue      why restores are not proven within {@code drill.max-age} (the {@code drill-overdue} alert,
+ *                     a degraded verdict), absent while they are or before the history is read
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DrillOverview(Instant nextRunAt, Instant runningSince, @JsonUnwrapped Outcomes outcomes) {
+public record DrillOverview(Instant nextRunAt, Instant runningSince, @JsonUnwrapped Outcomes outcomes, String schedule, String off,
+                            String waiting, String overdue) {
+
+    public DrillOverview(Instant nextRunAt, Instant runningSince, Outcomes outcomes) {
+        this(nextRunAt, runningSince, outcomes, null, null, null, null);
+    }
 
     /**
      * @param last                the newest drill, absent before the first

@@ -175,6 +175,22 @@ public class DrillService {
         }
     }
 
+    /** Why no drill of {@code database} can run here at all ({@link Drill#whyImpossible}), if that is known. */
+    Optional<String> whyImpossible(LifeboatConfig config, String database) {
+        DatabaseConfig db = config.databases().get(database);
+        return drillFor(db).whyImpossible(database, db);
+    }
+
+    /** Whether the destination holds anything to restore; true when it cannot be told (the drill then says why it cannot run). */
+    boolean hasSomethingToRestore(LifeboatConfig config, String database) {
+        try (ObjectStore store = storeFor(config, database)) {
+            return drillFor(config.databases().get(database)).hasSomethingToRestore(store);
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("cannot tell whether %s has anything to drill: %s", database, e.getMessage());
+            return true;
+        }
+    }
+
     private static byte[] randomBytes() {
         byte[] b = new byte[3];
         RANDOM.nextBytes(b);

@@ -6,6 +6,7 @@ import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.postgres.PgRestorer;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PgUrl;
+import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.stream.DigestingInputStream;
 import dev.lifeboat.stream.age.AgeKeys;
 import org.jboss.logging.Logger;
@@ -22,6 +23,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -64,6 +66,36 @@ final class PostgresDrill implements Drill {
     static PgUrl server(DatabaseConfig db) {
         return db.drill().serverUrl().map(PgUrl::parse)
                 .orElseGet(() -> PgUrl.parse(db.url().orElseThrow()).withDatabase(MAINTENANCE_DATABASE));
+    }
+
+    @Override
+    public boolean hasSomethingToRestore(ObjectStore store) throws IOException {
+        return !new BackupCatalog(store).list().isEmpty();
+    }
+
+    /**
+     * A scratch database needs a role with CREATEDB (or a superuser) on the drill server; without one every drill
+     * would fail the same way, so the scheduler does not run them and status says why. One short query.
+     */
+    @Override
+    public Optional<String> whyImpossible(String database, DatabaseConfig db) {
+        PgUrl server;
+        try {
+            server = server(db);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        try (Connection c = jdbc(server); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")) {
+            if (!rs.next() || rs.getBoolean(2)) {
+                return Optional.empty();
+            }
+            return Optional.of("drills off: role " + rs.getString(1) + " cannot create databases on " + server
+                    + "; grant CREATEDB (ALTER ROLE " + rs.getString(1) + " CREATEDB) or set databases." + database + ".drill.server-url");
+        } catch (SQLException e) {
+            LOG.debugf("cannot ask %s whether the drill role may create databases: %s", server, server.redact(String.valueOf(e.getMessage())));
+            return Optional.empty();
+        }
     }
 
     @Override

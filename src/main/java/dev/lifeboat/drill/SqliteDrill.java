@@ -6,6 +6,7 @@ import dev.lifeboat.sqlite.ReplicaCatalog.Generation;
 import dev.lifeboat.sqlite.ReplicaLayout.Segment;
 import dev.lifeboat.sqlite.ReplicaLayout.Snapshot;
 import dev.lifeboat.sqlite.SqliteRestorer;
+import dev.lifeboat.store.ObjectStore;
 import org.jboss.logging.Logger;
 import org.sqlite.SQLiteConfig;
 
@@ -123,6 +124,11 @@ final class SqliteDrill implements Drill {
             deleteWithSidecars(scratch);
             deleteWithSidecars(scratch.resolveSibling(scratch.getFileName() + ".lifeboat-restore"));
         }
+    }
+
+    @Override
+    public boolean hasSomethingToRestore(ObjectStore store) throws IOException {
+        return choose(ReplicaCatalog.load(store), DatabaseConfig.DRILL_BACKUP_LATEST) != null;
     }
 
     /** Which generation and point to restore; null when the replica holds no snapshot. */

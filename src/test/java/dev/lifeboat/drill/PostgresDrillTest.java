@@ -265,6 +265,40 @@ class PostgresDrillTest extends DrillContract {
         assertEquals(List.of(), scratchDatabases());
     }
 
+    /**
+     * A role without CREATEDB cannot make the scratch database: no scheduled drill runs (it could only fail), status
+     * says why and drill-overdue names it; a role that may create databases is not stopped.
+     */
+    @Test
+    void roleThatCannotCreateDatabasesTurnsScheduledDrillsOffSayingWhy() throws Exception {
+        pg.sql("postgres", "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nodb') THEN CREATE ROLE nodb LOGIN; END IF; END $$");
+        assertEquals(java.util.Optional.empty(), service.whyImpossible(config, "shop"), "the superuser may create databases");
+        LifeboatConfig nodb = TestConfigs.parse("destinations:\n" + s3.destinationYaml("main", "backups", "nodb-" + System.nanoTime())
+                + "databases:\n  shop:\n    type: postgres\n    url: postgres://nodb@127.0.0.1:" + pg.port() + "/shop\n"
+                + "    destination: main\n    drill: { first-delay: 0s }\n");
+        DrillScheduler scheduler = new DrillScheduler();
+        scheduler.drills = service;
+        scheduler.metrics = service.metrics;
+        scheduler.start(nodb);
+        try {
+            DrillScheduleTest.await("the scheduler to find the role cannot create databases", () -> scheduler.plan("shop").map(DrillPlan::off).isPresent());
+            DrillPlan plan = scheduler.plan("shop").orElseThrow();
+            assertTrue(plan.off().startsWith("drills off: role nodb cannot create databases on "), plan.off());
+            assertTrue(plan.off().contains("grant CREATEDB") && plan.off().contains("set databases.shop.drill.server-url"), plan.off());
+            assertTrue(plan.nextRunAt().isAfter(java.time.Instant.now().plus(Duration.ofMinutes(30))), "asked again later: " + plan.nextRunAt());
+            assertEquals(java.util.Optional.empty(), service.state("shop"), "no drill ran");
+            assertEquals(List.of(), service.history(nodb, "shop", 10), "no failing drill recorded");
+
+            DrillFreshness f = DrillFreshness.judge(plan, null, nodb.databases().get("shop").drill(), java.time.Instant.now());
+            assertTrue(f.overdue());
+            var c = dev.lifeboat.alert.DrillOverdueRule.evaluate("shop", f);
+            assertTrue(c.firing());
+            assertTrue(c.summary().contains("no restore drill has passed (drill.max-age 31d): drills off: role nodb cannot create databases"), c.summary());
+        } finally {
+            scheduler.stop();
+        }
+    }
+
     static String read(Path p) {
         try {
             return Files.readString(p);
