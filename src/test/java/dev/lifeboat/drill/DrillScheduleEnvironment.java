@@ -20,7 +20,7 @@ import java.util.Map;
  *   <li>{@code app}: a snapshot, never drilled, {@code first-delay: 1s};</li>
  *   <li>{@code empty}: nothing replicated yet, never drilled, {@code first-delay: 1s};</li>
  *   <li>{@code manual}: {@code drill.enabled: false}, never drilled;</li>
- *   <li>{@code old}: its newest passing drill 40 days old;</li>
+ *   <li>{@code old}: its newest passing drill 40 and a half days old;</li>
  *   <li>{@code fresh}: its newest passing drill an hour old.</li>
  * </ul>
  */
@@ -40,7 +40,7 @@ public class DrillScheduleEnvironment implements QuarkusTestResourceLifecycleMan
             }
             snapshot("app");
             Instant now = Instant.now();
-            old = passed("old", now.minus(Duration.ofDays(40)));
+            old = passed("old", now.minus(Duration.ofDays(40).plusHours(12)));
             fresh = passed("fresh", now.minus(Duration.ofHours(1)));
             String yaml = "destinations:\n  local: { url: 'file://" + dir.resolve("replica") + "' }\n"
                     + "databases:\n"
@@ -48,7 +48,8 @@ public class DrillScheduleEnvironment implements QuarkusTestResourceLifecycleMan
                     + database("empty", "first-delay: 1s")
                     + database("manual", "enabled: false")
                     + database("old", "first-delay: 1h")
-                    + database("fresh", "first-delay: 1s");
+                    + database("fresh", "first-delay: 1s")
+                    + "alerts: { state-dir: " + dir.resolve("alert-state") + " }\n";
             System.setProperty("lifeboat.config", TestConfigs.write(dir, yaml).toString());
             return Map.of();
         } catch (Exception e) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.drill;
 
+import dev.lifeboat.alert.AlertService;
 import dev.lifeboat.alert.Condition;
 import dev.lifeboat.alert.DrillOverdueConditionSource;
 import dev.lifeboat.config.ActiveConfig;
@@ -15,6 +16,8 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -43,6 +46,9 @@ class DrillScheduleTest {
     @Inject
     DrillOverdueConditionSource overdue;
 
+    @Inject
+    AlertService alerts;
+
     @Test
     void drillsRunByDefaultAndOverdueDrillsAlert() throws Exception {
         scheduler.start(active.get());
@@ -65,7 +71,7 @@ class DrillScheduleTest {
                 .body("databases.manual.drill.off", containsString("databases.manual.drill.enabled is false"))
                 .body("databases.manual.drill.nextRunAt", nullValue())
                 .body("databases.manual.drill.overdue", containsString("no restore drill has passed"))
-                .body("databases.old.drill.overdue", containsString("the newest passing restore drill is 40d old (drill.max-age 31d)"))
+                .body("databases.old.drill.overdue", allOf(containsString("the newest passing restore drill is 40d 1"), containsString(" old (drill.max-age 31d): ")))
                 // The history read back at start: the next drill counts from the newest one, not from the restart.
                 .body("databases.fresh.drill.nextRunAt", equalTo(DrillScheduleEnvironment.fresh.startedAt().plus(Duration.ofHours(24)).toString()))
                 .body("databases.fresh.drill.overdue", nullValue());
@@ -78,13 +84,20 @@ class DrillScheduleTest {
         assertTrue(conditions.get("manual").summary().contains("drills off: databases.manual.drill.enabled is false"), conditions.get("manual").summary());
         assertEquals("never", conditions.get("manual").values().get("lastPassedAt"));
         assertTrue(conditions.get("old").firing());
-        assertTrue(conditions.get("old").summary().contains("restores of database old are not proven: the newest passing restore drill is 40d old"),
+        assertTrue(conditions.get("old").summary().contains("restores of database old are not proven: the newest passing restore drill is 40d 1"),
                 conditions.get("old").summary());
         assertEquals(DrillScheduleEnvironment.old.finishedAt().toString(), conditions.get("old").values().get("lastPassedAt"));
         assertFalse(conditions.get("fresh").firing(), conditions.get("fresh").summary());
         assertFalse(conditions.get("app").firing(), conditions.get("app").summary());
         // A fresh agent is not degraded before its first drill was due (plus drill.timeout).
         assertFalse(conditions.get("empty").firing(), conditions.get("empty").summary());
+
+        // Warnings: the verdict is degraded, naming the overdue databases.
+        alerts.evaluate();
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("status", equalTo("degraded"))
+                .body("reasons.findAll { it.rule == 'drill-overdue' }.subject", containsInAnyOrder("manual", "old"))
+                .body("reasons.find { it.subject == 'old' }.severity", equalTo("warning"));
 
         // Once replication has stored a snapshot, the waiting first drill runs.
         DrillScheduleEnvironment.snapshot("empty");
