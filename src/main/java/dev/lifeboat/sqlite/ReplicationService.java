@@ -2,6 +2,8 @@ package dev.lifeboat.sqlite;
 
 import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.FailureLog;
+import dev.lifeboat.runtime.Human;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.UserFacingException;
@@ -20,11 +22,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -37,6 +41,11 @@ import java.util.function.ToDoubleFunction;
  * {@code lifeboat_sqlite_sync_errors_total}, {@code lifeboat_sqlite_checkpoints_total},
  * {@code lifeboat_sqlite_checkpoint_errors_total}, {@code lifeboat_sqlite_snapshots_total},
  * {@code lifeboat_sqlite_generations_total}, {@code lifeboat_sqlite_shipped_bytes_total}.
+ *
+ * <p>The volume guard can halt a database's replication and start it again with a new {@link Replicator}. Meters are
+ * registered once per database (Micrometer ignores a second registration of the same name and tags) and read the
+ * stats of the database's current replicator, or of the halted one until it is replaced; a new replicator continues
+ * its predecessor's counters ({@link ReplicaStats#continuing}), so they never freeze nor go backwards.
  */
 @ApplicationScoped
 public class ReplicationService {
@@ -46,10 +55,16 @@ public class ReplicationService {
     MeterRegistry registry;
 
     private final Map<String, Replicator> replicators = new ConcurrentHashMap<>();
+    /** Each database's stats: its running replicator's, or while replication is halted, the last one's. Meters read here. */
+    private final Map<String, ReplicaStats> stats = new ConcurrentHashMap<>();
+    private final Set<String> metered = ConcurrentHashMap.newKeySet();
+    /** Per database: a refusing volume guard (asked again every {@link #GUARD_RETRY}) is logged once, then once a minute. */
+    private final Map<String, FailureLog> guardFailures = new ConcurrentHashMap<>();
     private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
     /** Databases the volume guard refused, with the reason shown in status. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
-    private static final java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
+    /** How long a refused or halted replication waits before the guard is asked again. */
+    static java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
     /** How often a running replication re-checks its volume (a write probe: cheap, but not for every sync). */
     static java.time.Duration GUARD_WHILE_RUNNING = java.time.Duration.ofSeconds(10);
     private final ScheduledExecutorService guardRetries = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -76,16 +91,21 @@ public class ReplicationService {
             } catch (UserFacingException refused) {
                 // Never replicate (or create a shadow WAL) on a path whose volume is missing; try again later.
                 refusals.put(name, refused.getMessage());
-                LOG.errorf("sqlite %s not replicated: %s (retrying in %ds)", name, refused.getMessage(), GUARD_RETRY.toSeconds());
+                guardFailures(name).failed(refused.getMessage() + " (not replicated; retrying every " + Human.duration(GUARD_RETRY) + ")");
                 guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
                 return;
             }
             refusals.remove(name);
+            guardFailures(name).succeeded();
             try {
+                ReplicaStats counted = ReplicaStats.continuing(stats.get(name));
                 Replicator r = new Replicator(name, Path.of(db.path().orElseThrow()), SqliteRestoreService.storeFor(config, name), settings(db),
-                        ReplicaCodec.of(db));
+                        ReplicaCodec.of(db), counted);
                 replicators.put(name, r);
-                registerMetrics(r);
+                stats.put(name, counted);
+                if (metered.add(name)) {
+                    registerMetrics(name);
+                }
                 ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
                     Thread t = new Thread(task, "lifeboat-sqlite-" + name);
                     t.setDaemon(true);
@@ -118,7 +138,7 @@ public class ReplicationService {
     /** Stops replicating {@code name} because its volume failed the guard; starts again once the guard passes. */
     private synchronized void halt(String name, LifeboatConfig config, UserFacingException refused) {
         refusals.put(name, refused.getMessage());
-        LOG.errorf("sqlite %s: replication stopped: %s (retrying in %ds)", name, refused.getMessage(), GUARD_RETRY.toSeconds());
+        guardFailures(name).failed(refused.getMessage() + " (replication stopped; retrying every " + Human.duration(GUARD_RETRY) + ")");
         ScheduledExecutorService thread = threads.remove(name);
         if (thread != null) {
             thread.shutdown(); // called from that thread: no wait, the current sync is the last
@@ -171,33 +191,43 @@ public class ReplicationService {
         return Optional.ofNullable(refusals.get(name)).map(ReplicationStatus.Refused::new);
     }
 
-    private void registerMetrics(Replicator r) {
-        Tags tags = Tags.of("database", r.name());
-        ReplicaStats s = r.stats();
-        gauge("lifeboat_sqlite_replication_lag_seconds", "Age of the oldest committed transaction not yet in the replica", tags, s,
+    private FailureLog guardFailures(String name) {
+        return guardFailures.computeIfAbsent(name, n -> new FailureLog(LOG, "sqlite " + n + ": volume guard"));
+    }
+
+    /** Registers the meters of database {@code name} once; they read {@link #stats}, which follows re-created replicators. */
+    private void registerMetrics(String name) {
+        Tags tags = Tags.of("database", name);
+        gauge("lifeboat_sqlite_replication_lag_seconds", "Age of the oldest committed transaction not yet in the replica", tags, name,
                 x -> x.lag().toMillis() / 1000.0);
-        gauge("lifeboat_sqlite_wal_bytes", "Size of the database's WAL file", tags, s, x -> x.walBytes);
-        gauge("lifeboat_sqlite_wal_index", "WAL index the replica has reached in the current generation", tags, s, x -> x.index);
-        gauge("lifeboat_sqlite_wal_offset_bytes", "Offset the replica has reached in the current WAL index", tags, s, x -> x.offset);
-        gauge("lifeboat_sqlite_last_snapshot_timestamp_seconds", "When the last snapshot was uploaded (Unix time)", tags, s,
+        gauge("lifeboat_sqlite_wal_bytes", "Size of the database's WAL file", tags, name, x -> x.walBytes);
+        gauge("lifeboat_sqlite_wal_index", "WAL index the replica has reached in the current generation", tags, name, x -> x.index);
+        gauge("lifeboat_sqlite_wal_offset_bytes", "Offset the replica has reached in the current WAL index", tags, name, x -> x.offset);
+        gauge("lifeboat_sqlite_last_snapshot_timestamp_seconds", "When the last snapshot was uploaded (Unix time)", tags, name,
                 x -> x.lastSnapshotAt == null ? Double.NaN : x.lastSnapshotAt.getEpochSecond());
-        gauge("lifeboat_sqlite_writer_hold_seconds", "How long Lifeboat's last checkpoint held the app's writers out", tags, s,
+        gauge("lifeboat_sqlite_writer_hold_seconds", "How long Lifeboat's last checkpoint held the app's writers out", tags, name,
                 x -> x.lastWriterHoldNanos / 1e9);
-        counter("lifeboat_sqlite_syncs_total", "Syncs completed", tags, s.syncs);
-        counter("lifeboat_sqlite_sync_errors_total", "Syncs that failed", tags, s.syncErrors);
-        counter("lifeboat_sqlite_checkpoints_total", "Checkpoints run by Lifeboat", tags, s.checkpoints);
-        counter("lifeboat_sqlite_checkpoint_errors_total", "Checkpoints that failed", tags, s.checkpointErrors);
-        counter("lifeboat_sqlite_snapshots_total", "Snapshots uploaded", tags, s.snapshots);
-        counter("lifeboat_sqlite_generations_total", "Generations started", tags, s.generations);
-        counter("lifeboat_sqlite_shipped_bytes_total", "WAL bytes shipped (before compression)", tags, s.shippedBytes);
+        counter("lifeboat_sqlite_syncs_total", "Syncs completed", tags, name, x -> x.syncs);
+        counter("lifeboat_sqlite_sync_errors_total", "Syncs that failed", tags, name, x -> x.syncErrors);
+        counter("lifeboat_sqlite_checkpoints_total", "Checkpoints run by Lifeboat", tags, name, x -> x.checkpoints);
+        counter("lifeboat_sqlite_checkpoint_errors_total", "Checkpoints that failed", tags, name, x -> x.checkpointErrors);
+        counter("lifeboat_sqlite_snapshots_total", "Snapshots uploaded", tags, name, x -> x.snapshots);
+        counter("lifeboat_sqlite_generations_total", "Generations started", tags, name, x -> x.generations);
+        counter("lifeboat_sqlite_shipped_bytes_total", "WAL bytes shipped (before compression)", tags, name, x -> x.shippedBytes);
     }
 
-    private void gauge(String name, String help, Tags tags, ReplicaStats s, ToDoubleFunction<ReplicaStats> f) {
-        Gauge.builder(name, s, f).description(help).tags(tags).register(registry);
+    private void gauge(String metric, String help, Tags tags, String database, ToDoubleFunction<ReplicaStats> f) {
+        Gauge.builder(metric, stats, m -> {
+            ReplicaStats s = m.get(database);
+            return s == null ? Double.NaN : f.applyAsDouble(s);
+        }).description(help).tags(tags).strongReference(true).register(registry);
     }
 
-    private void counter(String name, String help, Tags tags, AtomicLong value) {
-        FunctionCounter.builder(name, value, AtomicLong::get).description(help).tags(tags).register(registry);
+    /** {@code stats} is a field of this service, so the function counter's weak reference to it lives as long as the service. */
+    private void counter(String metric, String help, Tags tags, String database, Function<ReplicaStats, AtomicLong> value) {
+        FunctionCounter.builder(metric, stats, m -> {
+            ReplicaStats s = m.get(database);
+            return s == null ? 0 : value.apply(s).get();
+        }).description(help).tags(tags).register(registry);
     }
-
 }

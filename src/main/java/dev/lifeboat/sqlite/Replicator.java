@@ -1,5 +1,6 @@
 package dev.lifeboat.sqlite;
 
+import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.store.ObjectStore;
 import org.jboss.logging.Logger;
 
@@ -65,7 +66,9 @@ public final class Replicator implements AutoCloseable {
     private final Path db;
     private final Path walPath;
     private final Settings settings;
-    private final ReplicaStats stats = new ReplicaStats();
+    private final ReplicaStats stats;
+    /** A sync fails every sync interval while the destination is down: the first failure, then a line a minute. */
+    private final FailureLog syncFailures;
     /** The database file's identity when the connections were opened: another one means the file was replaced. */
     private Object dbFileKey;
     /** Where copying, shipping and checkpointing stand (see the class comment). */
@@ -84,7 +87,14 @@ public final class Replicator implements AutoCloseable {
     }
 
     public Replicator(String name, Path db, ObjectStore store, Settings settings, ReplicaCodec codec) {
+        this(name, db, store, settings, codec, new ReplicaStats());
+    }
+
+    /** With {@code stats} to count into (see {@link ReplicaStats#continuing}). */
+    Replicator(String name, Path db, ObjectStore store, Settings settings, ReplicaCodec codec, ReplicaStats stats) {
         this.name = name;
+        this.stats = stats;
+        this.syncFailures = new FailureLog(LOG, "sqlite " + name + ": sync");
         this.db = db.toAbsolutePath();
         this.walPath = SqliteFiles.wal(this.db);
         this.settings = settings;
@@ -136,12 +146,13 @@ public final class Replicator implements AutoCloseable {
             syncOnce();
             stats.syncs.incrementAndGet();
             stats.lastSyncAt = Instant.now();
+            syncFailures.succeeded();
         } catch (IOException | SQLException | RuntimeException | Error e) {
             // Errors too (an OutOfMemoryError): one escaping the scheduled task would silently end replication.
             stats.syncErrors.incrementAndGet();
             stats.lastError = e.getMessage();
             stats.lastErrorAt = Instant.now();
-            LOG.warnf("sqlite %s: sync failed: %s", name, e.toString());
+            syncFailures.failed(e.toString());
             if (e instanceof SQLException || e instanceof Error) {
                 link.close(); // start over from the shadow and the replica on the next sync
             }

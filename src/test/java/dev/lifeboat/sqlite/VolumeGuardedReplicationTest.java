@@ -26,14 +26,19 @@ class VolumeGuardedReplicationTest {
     Path dir;
 
     private LifeboatConfig config(Path volume, Path replica) {
+        return config(volume, replica, "");
+    }
+
+    /** {@code settings}: more of the database's settings, each followed by ", ". */
+    private LifeboatConfig config(Path volume, Path replica, String settings) {
         return TestConfigs.parse("""
                 destinations:
                   local: { url: 'file://%s' }
                 databases:
-                  app: { type: sqlite, path: %s, destination: local }
+                  app: { type: sqlite, path: %s, %sdestination: local }
                 volumes:
                   data: { path: %s }
-                """.formatted(replica, volume.resolve("app.db"), volume));
+                """.formatted(replica, volume.resolve("app.db"), settings, volume));
     }
 
     @Test
@@ -85,6 +90,74 @@ class VolumeGuardedReplicationTest {
             service.stop();
             ExternalProcess.run(List.of("sh", "-c", "umount " + volume + " 2>/dev/null; true"), Duration.ofSeconds(30));
         }
+    }
+
+    /**
+     * The guard halts replication when the volume goes and starts a new replicator when it is back: the meters must
+     * follow the new one (Micrometer ignores a second registration of a meter, so meters bound to the first
+     * replicator froze at their value at the halt while status moved on).
+     */
+    @Test
+    void metersFollowTheReplicatorStartedAgainAfterTheVolumeCameBack() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "mounting needs root");
+        // The volume is a bind mount of a tmpfs: unmounting and mounting it again brings the same database back.
+        Path backing = Files.createDirectories(dir.resolve("backing"));
+        Path volume = Files.createDirectories(dir.resolve("mnt"));
+        ExternalProcess.run(List.of("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", backing.toString()), Duration.ofSeconds(30));
+        Duration savedWhileRunning = ReplicationService.GUARD_WHILE_RUNNING;
+        Duration savedRetry = ReplicationService.GUARD_RETRY;
+        ReplicationService.GUARD_WHILE_RUNNING = Duration.ofMillis(100);
+        ReplicationService.GUARD_RETRY = Duration.ofMillis(200);
+        ReplicationService service = new ReplicationService();
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        service.registry = registry;
+        try {
+            ExternalProcess.run(List.of("mount", "--bind", backing.toString(), volume.toString()), Duration.ofSeconds(30));
+            ExternalProcess.run(List.of("sqlite3", volume.resolve("app.db").toString(), "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);"),
+                    Duration.ofSeconds(30));
+            service.start(config(volume, dir.resolve("replica"), "sync-interval: 100ms, "));
+            for (int i = 0; i < 100 && syncs(service) < 3; i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(syncs(service) >= 3, "replication runs: " + service.status("app"));
+
+            ExternalProcess.run(List.of("umount", "-l", volume.toString()), Duration.ofSeconds(30));
+            for (int i = 0; i < 100 && !service.replicators().isEmpty(); i++) {
+                Thread.sleep(100);
+            }
+            assertTrue(service.replicators().isEmpty(), "replication halted once the volume was gone");
+            double atHalt = syncsMeter(registry);
+            assertTrue(atHalt >= 3, "the meter counted the first replicator's syncs: " + atHalt);
+
+            ExternalProcess.run(List.of("mount", "--bind", backing.toString(), volume.toString()), Duration.ofSeconds(30));
+            for (int i = 0; i < 200 && syncs(service) < atHalt + 5; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(1, service.replicators().size(), "replication started again: " + service.status("app"));
+            long statusBefore = syncs(service);
+            double meter = syncsMeter(registry);
+            long statusAfter = syncs(service);
+            assertTrue(meter > atHalt, "lifeboat_sqlite_syncs_total moved past " + atHalt + " after the restart, it reads " + meter
+                    + " while status says " + statusAfter);
+            assertTrue(statusBefore <= meter && meter <= statusAfter, "the meter (" + meter + ") and status (" + statusBefore + ".."
+                    + statusAfter + ") count the same syncs");
+            assertEquals(0, registry.get("lifeboat_sqlite_sync_errors_total").tag("database", "app").functionCounter().count());
+        } finally {
+            ReplicationService.GUARD_WHILE_RUNNING = savedWhileRunning;
+            ReplicationService.GUARD_RETRY = savedRetry;
+            service.stop();
+            ExternalProcess.run(List.of("sh", "-c", "umount -l " + volume + " 2>/dev/null; umount -l " + backing + " 2>/dev/null; true"),
+                    Duration.ofSeconds(30));
+        }
+    }
+
+    /** Syncs status reports for {@code app}, 0 while it is not replicated. */
+    private static long syncs(ReplicationService service) {
+        return service.status("app").orElseThrow() instanceof ReplicationStatus.Replicating r ? r.syncs() : 0;
+    }
+
+    private static double syncsMeter(io.micrometer.core.instrument.MeterRegistry registry) {
+        return registry.get("lifeboat_sqlite_syncs_total").tag("database", "app").functionCounter().count();
     }
 
     @Test
