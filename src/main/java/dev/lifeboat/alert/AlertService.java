@@ -4,6 +4,7 @@ import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.Human;
 import io.micrometer.core.instrument.Counter;
@@ -50,6 +51,9 @@ public class AlertService {
     private AlertRuntime runtime;
     private ScheduledExecutorService scheduler;
     private boolean metricsRegistered;
+    /** Evaluation and delivery run every few seconds: a lasting failure is logged once, then once a minute. */
+    private final FailureLog evaluationFailures = new FailureLog(LOG, "alerts: evaluation");
+    private final FailureLog deliveryFailures = new FailureLog(LOG, "alerts: delivery");
 
     /** Starts evaluation and delivery once the agent's configuration is valid and installed. */
     void onAgentStarted(@Observes AgentStarted started) {
@@ -146,16 +150,18 @@ public class AlertService {
     private void evaluateQuietly() {
         try {
             evaluate();
+            evaluationFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.errorf("alert evaluation failed: %s", e.toString());
+            evaluationFailures.failed(e.toString());
         }
     }
 
     private void deliverQuietly() {
         try {
             deliver();
+            deliveryFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.errorf("alert delivery failed: %s", e.toString());
+            deliveryFailures.failed(e.toString());
         }
     }
 

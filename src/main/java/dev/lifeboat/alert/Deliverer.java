@@ -1,6 +1,7 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.Outbox.Delivery;
+import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
 import org.jboss.logging.Logger;
 
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -24,6 +26,8 @@ import java.util.random.RandomGenerator;
  * timeouts, 408, 425, 429 and 5xx are retried with {@link Backoff}; other answers (4xx, 3xx) are permanent and the
  * delivery moves to the outbox's {@code failed/}, shown in status. Uses the JDK HttpClient (no extra dependency,
  * works in a native image); redirects are not followed, since a moved webhook is a configuration mistake to report.
+ * A sink that keeps failing is logged at its first failed attempt, then once a minute, and when it delivers again;
+ * each notification given up is logged on its own.
  */
 final class Deliverer {
     private static final Logger LOG = Logger.getLogger(Deliverer.class);
@@ -45,6 +49,7 @@ final class Deliverer {
     private final int maxAttempts;
     private final Duration timeout;
     private final Listener listener;
+    private final Map<String, FailureLog> sinkFailures = new ConcurrentHashMap<>();
 
     Deliverer(Outbox outbox, Map<String, Sink> sinks, Clock clock, RandomGenerator random, Backoff backoff, int maxAttempts,
               Duration timeout, Listener listener) {
@@ -108,6 +113,7 @@ final class Deliverer {
             if (status >= 200 && status < 300) {
                 outbox.delivered(d);
                 listener.attempted(sink.name(), Outcome.DELIVERED);
+                failures(sink).succeeded();
                 return true;
             }
             retryable = status >= 500 || status == 408 || status == 425 || status == 429;
@@ -133,9 +139,13 @@ final class Deliverer {
         Duration wait = backoff.delay(made, random);
         outbox.update(d.retry(now.plus(wait), error));
         listener.attempted(sink.name(), Outcome.RETRY);
-        LOG.warnf("alert notification %s to sink %s failed (attempt %d of %d), retrying in %s: %s", d.notification().id(),
-                sink.name(), made, maxAttempts, Human.duration(wait), error);
+        failures(sink).failed("notification " + d.notification().id() + " (attempt " + made + " of " + maxAttempts + ", retrying in "
+                + Human.duration(wait) + "): " + error);
         return false;
+    }
+
+    private FailureLog failures(Sink sink) {
+        return sinkFailures.computeIfAbsent(sink.name(), n -> new FailureLog(LOG, "alert sink " + n + ": delivery"));
     }
 
     /** Releases the HTTP client's threads and connections. */

@@ -3,9 +3,11 @@ package dev.lifeboat.store;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DestinationConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.runtime.FailureLog;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -15,14 +17,18 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The configured destinations' stores, opened once and shared, and the result of the last reachability check of
  * each. A database's objects live under {@code <database name>/} in its destination: use {@link #forDatabase}.
+ * An unreachable destination is logged when the checks first find it so, then once a minute, and when it is back.
  */
 @ApplicationScoped
 public class Destinations {
+    private static final Logger LOG = Logger.getLogger(Destinations.class);
+
     @Inject
     ActiveConfig config;
 
     private final Map<String, ObjectStore> open = new ConcurrentHashMap<>();
     private final Map<String, Reachability> reachability = new ConcurrentHashMap<>();
+    private final Map<String, FailureLog> checkFailures = new ConcurrentHashMap<>();
 
     /** Outcome of the last check of one destination. */
     public record Reachability(boolean reachable, String error, Instant checkedAt) {
@@ -44,6 +50,7 @@ public class Destinations {
                 open.values().forEach(ObjectStore::close);
                 open.clear();
                 reachability.clear();
+                checkFailures.clear();
                 openedFor = current;
             }
             ObjectStore store = open.get(name);
@@ -68,11 +75,14 @@ public class Destinations {
     public Map<String, Reachability> checkAll() {
         for (String name : config.get().destinations().keySet()) {
             Reachability r;
+            FailureLog failures = checkFailures.computeIfAbsent(name, n -> new FailureLog(LOG, "destination " + n + ": check"));
             try {
                 store(name).checkReachable();
                 r = new Reachability(true, null, Instant.now());
+                failures.succeeded();
             } catch (IOException | RuntimeException e) {
                 r = new Reachability(false, e.getMessage(), Instant.now());
+                failures.failed(e.getMessage());
             }
             reachability.put(name, r);
         }

@@ -2,6 +2,7 @@ package dev.lifeboat.volume;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.Human;
 import io.micrometer.core.instrument.Gauge;
@@ -57,6 +58,8 @@ public class VolumeMonitor {
     private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
     private final Map<String, Duration> hangAfter = new ConcurrentHashMap<>();
+    /** A check that throws every interval is logged once, then once a minute (its conditions: {@link #logChanges}). */
+    private final Map<String, FailureLog> checkFailures = new ConcurrentHashMap<>();
     /** A check is called hung after two check intervals, but never sooner than this. */
     static final Duration MIN_HANG = Duration.ofSeconds(5);
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
@@ -100,6 +103,10 @@ public class VolumeMonitor {
         }
     }
 
+    private FailureLog checkFailures(String volume) {
+        return checkFailures.computeIfAbsent(volume, v -> new FailureLog(LOG, "volume " + v + ": check"));
+    }
+
     private static Duration max(Duration a, Duration b) {
         return a.compareTo(b) >= 0 ? a : b;
     }
@@ -114,8 +121,10 @@ public class VolumeMonitor {
             if (events != null) {
                 events.fire(report);
             }
+            checkFailures(checker.name()).succeeded();
         } catch (RuntimeException e) {
-            LOG.errorf(e, "volume check of '%s' failed unexpectedly", checker.name());
+            LOG.debugf(e, "volume check of '%s' failed unexpectedly", checker.name());
+            checkFailures(checker.name()).failed("unexpectedly: " + e);
         } finally {
             running.remove(checker.name());
         }

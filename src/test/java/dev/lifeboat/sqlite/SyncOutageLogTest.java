@@ -1,22 +1,18 @@
 package dev.lifeboat.sqlite;
 
 import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.testing.LogCapture;
 import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.TestConfigs;
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,25 +32,8 @@ class SyncOutageLogTest {
         Path db = dir.resolve("app.db");
         var config = TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "replicas", "outage")
                 + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
-        Logger category = Logger.getLogger(Replicator.class.getName());
-        List<LogRecord> lines = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        category.addHandler(capture);
         ScheduledExecutorService syncing = Executors.newSingleThreadScheduledExecutor();
-        try (ObjectStore store = SqliteRestoreService.storeFor(config, "app"); TestDb app = new TestDb(db);
+        try (LogCapture log = LogCapture.of(Replicator.class); ObjectStore store = SqliteRestoreService.storeFor(config, "app"); TestDb app = new TestDb(db);
              Replicator r = new Replicator("app", db, store, ReplicatorTest.SMALL)) {
             app.insert(0, 200, 300);
             syncing.scheduleWithFixedDelay(r::sync, 0, 100, TimeUnit.MILLISECONDS);
@@ -76,8 +55,8 @@ class SyncOutageLogTest {
             assertTrue(syncing.awaitTermination(60, TimeUnit.SECONDS));
             r.sync(); // everything committed so far is shipped now
 
-            List<String> failed = messages(lines, Level.WARNING, "sync failed");
-            List<String> recovered = messages(lines, Level.INFO, "recovered");
+            List<String> failed = log.lines(Level.WARNING, "sync failed");
+            List<String> recovered = log.lines(Level.INFO, "recovered");
             assertTrue(failed.size() >= 1 && failed.size() <= 2, "the first failure and at most one line a minute, not one per failed sync ("
                     + errors + "): " + failed);
             assertTrue(failed.getFirst().contains("sqlite app: sync failed"), failed.getFirst());
@@ -89,7 +68,6 @@ class SyncOutageLogTest {
             assertEquals(app.fingerprint(), TestDb.fingerprint(restored), "every row committed during and after the outage is in the replica");
         } finally {
             syncing.shutdownNow();
-            category.removeHandler(capture);
             s3.close();
         }
     }
@@ -99,14 +77,5 @@ class SyncOutageLogTest {
             Thread.sleep(100);
         }
         assertTrue(r.stats().syncs.get() >= atLeast, "expected " + atLeast + " syncs: " + r.stats().status());
-    }
-
-    /** Lines of at least {@code level} whose text contains {@code text}. */
-    private static List<String> messages(List<LogRecord> records, Level level, String text) {
-        return records.stream()
-                .filter(r -> r.getLevel().intValue() >= level.intValue())
-                .map(r -> r instanceof ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage())
-                .filter(m -> m != null && m.contains(text))
-                .toList();
     }
 }
