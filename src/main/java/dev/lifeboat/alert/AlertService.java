@@ -54,6 +54,7 @@ public class AlertService {
     /** Evaluation and delivery run every few seconds: a lasting failure is logged once, then once a minute. */
     private final FailureLog evaluationFailures = new FailureLog(LOG, "alerts: evaluation");
     private final FailureLog deliveryFailures = new FailureLog(LOG, "alerts: delivery");
+    private final FailureLog heartbeatFailures = new FailureLog(LOG, "alerts: heartbeat");
 
     /** Starts evaluation and delivery once the agent's configuration is valid and installed. */
     void onAgentStarted(@Observes AgentStarted started) {
@@ -142,8 +143,9 @@ public class AlertService {
     private void heartbeatQuietly() {
         try {
             heartbeat();
+            heartbeatFailures.succeeded();
         } catch (RuntimeException e) {
-            LOG.errorf("heartbeat failed: %s", e.toString());
+            heartbeatFailures.failed(e.toString());
         }
     }
 

@@ -2,6 +2,7 @@ package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.AlertLifecycle.Event;
 import dev.lifeboat.alert.Notification.Kind;
+import dev.lifeboat.runtime.FailureLog;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Evaluation: asks every {@link ConditionSource}, runs the {@link AlertLifecycle}, queues a notification in the
@@ -34,6 +36,8 @@ final class Alerter {
     private final Clock clock;
     private final PersistenceHealth health;
     private Map<String, AlertState> states;
+    /** A source that fails at every evaluation is logged once, then once a minute. */
+    private final Map<String, FailureLog> sourceFailures = new ConcurrentHashMap<>();
     private Instant lastEvaluatedAt;
     private String lastSourceError;
 
@@ -58,12 +62,15 @@ final class Alerter {
         boolean complete = true;
         String sourceError = null;
         for (ConditionSource source : sources) {
+            FailureLog failures = sourceFailures.computeIfAbsent(source.getClass().getSimpleName(),
+                    n -> new FailureLog(LOG, "alert source " + n + ": conditions"));
             try {
                 conditions.addAll(source.conditions(now));
+                failures.succeeded();
             } catch (RuntimeException e) {
                 complete = false;
                 sourceError = source.getClass().getSimpleName() + ": " + e.getMessage();
-                LOG.errorf("alert source %s failed; its alerts keep their state this round: %s", source.getClass().getSimpleName(), e.toString());
+                failures.failed(e + " (its alerts keep their state meanwhile)");
             }
         }
         AlertLifecycle.Step step = lifecycle.step(states, conditions, complete, now);
