@@ -32,9 +32,9 @@ class SyncOutageLogTest {
         Path db = dir.resolve("app.db");
         var config = TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "replicas", "outage")
                 + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
-        ScheduledExecutorService syncing = Executors.newSingleThreadScheduledExecutor();
         try (LogCapture log = LogCapture.of(Replicator.class); ObjectStore store = SqliteRestoreService.storeFor(config, "app"); TestDb app = new TestDb(db);
-             Replicator r = new Replicator("app", db, store, ReplicatorTest.SMALL)) {
+             Replicator r = new Replicator("app", db, store, ReplicatorTest.SMALL);
+             ScheduledExecutorService syncing = Executors.newSingleThreadScheduledExecutor()) { // closed first: no sync after the replicator's close
             app.insert(0, 200, 300);
             syncing.scheduleWithFixedDelay(r::sync, 0, 100, TimeUnit.MILLISECONDS);
             awaitSyncs(r, 3);
@@ -67,7 +67,6 @@ class SyncOutageLogTest {
             new SqliteRestorer(store).restore(new SqliteRestorer.Options(restored, null, null, null));
             assertEquals(app.fingerprint(), TestDb.fingerprint(restored), "every row committed during and after the outage is in the replica");
         } finally {
-            syncing.shutdownNow();
             s3.close();
         }
     }
