@@ -46,7 +46,8 @@ public class AuditService {
     }
 
     private final Map<String, Latest> latest = new ConcurrentHashMap<>();
-    private final Map<String, FailureLog> failureLogs = new ConcurrentHashMap<>();
+    /** Log discipline per database: the destination not answering, and the replica found damaged. */
+    private final Map<String, FailureLog> logs = new ConcurrentHashMap<>();
     private ScheduledExecutorService thread;
     private LifeboatConfig config;
 
@@ -82,30 +83,29 @@ public class AuditService {
     void auditAndRepair(String name) {
         DatabaseConfig db = config.databases().get(name);
         Auditor auditor = auditor(db).orElseThrow();
-        FailureLog failures = failureLogs.computeIfAbsent(name, n -> new FailureLog(LOG, "audit of " + n));
+        FailureLog unreachable = logs.computeIfAbsent("audit of " + name, n -> new FailureLog(LOG, n));
+        FailureLog damaged = logs.computeIfAbsent("replica of " + name, n -> new FailureLog(LOG, n));
         AuditReport report;
         try {
             report = auditor.audit(name, config, false);
-            failures.succeeded();
+            unreachable.succeeded();
         } catch (IOException | RuntimeException e) {
-            failures.failed(e.getMessage());
+            unreachable.failed(e.getMessage());
             Latest before = latest.get(name);
             latest.put(name, new Latest(before == null ? null : before.report(), e.getMessage(), Instant.now()));
             return;
         }
-        Latest before = latest.put(name, new Latest(report, null, null));
-        boolean wasDamaged = before != null && before.report() != null && before.report().newest() != null && !before.report().restorable();
-        if (report.newest() != null && !report.restorable()) {
-            if (!wasDamaged) {
-                LOG.errorf("replica of %s is damaged: %s", name, report.summary());
-            }
-            String repair = auditor.repair(name, config, report);
-            if (repair != null) {
-                LOG.warnf("repairing the replica of %s: %s", name, repair);
-                thread.schedule(() -> auditAndRepair(name), RECHECK_AFTER_REPAIR_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        } else if (wasDamaged) {
-            LOG.infof("replica of %s is restorable again: %s", name, report.summary());
+        latest.put(name, new Latest(report, null, null));
+        if (report.newest() == null || report.restorable()) {
+            damaged.succeeded();
+            return;
+        }
+        // Repairs are started at every audit while the damage lasts (a failed backup is retried), but logged like
+        // any repeated failure: the first, then once a minute, then the recovery.
+        String repair = auditor.repair(name, config, report);
+        damaged.failed(report.summary() + (repair == null ? "; cannot repair here" : "; repairing: " + repair));
+        if (repair != null) {
+            thread.schedule(() -> auditAndRepair(name), RECHECK_AFTER_REPAIR_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.lifeboat.alert;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.lifeboat.testing.Await;
 import dev.lifeboat.testing.ExternalProcess;
 import dev.lifeboat.testing.LifeboatBinary;
 import org.junit.jupiter.api.AfterEach;
@@ -50,13 +51,7 @@ class AlertingAgentIT {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(what, timeout, condition);
     }
 
     private String get(int port, String path) {

@@ -2,6 +2,7 @@ package dev.lifeboat.alert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.lifeboat.testing.Await;
 import dev.lifeboat.testing.ExternalProcess;
 import dev.lifeboat.testing.LifeboatBinary;
 import org.junit.jupiter.api.AfterEach;
@@ -134,12 +135,6 @@ class HeartbeatIT {
     }
 
     private static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(GIVE_UP);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(what, GIVE_UP, condition);
     }
 }

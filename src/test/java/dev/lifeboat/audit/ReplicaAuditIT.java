@@ -2,6 +2,7 @@ package dev.lifeboat.audit;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.lifeboat.testing.Await;
 import dev.lifeboat.testing.ExternalProcess;
 import dev.lifeboat.testing.LifeboatBinary;
 import dev.lifeboat.testing.PostgresServer;
@@ -22,7 +23,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -112,13 +112,7 @@ class ReplicaAuditIT {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(timeout);
-        while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        Await.until(what, timeout, condition);
     }
 
     private HttpResponse<String> get(int port, String path) {
