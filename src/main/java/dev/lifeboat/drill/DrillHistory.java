@@ -20,7 +20,7 @@ import java.util.List;
  * <pre>
  *   drills/&lt;drill id&gt;.json    one {@link DrillRecord} per drill, written once (create-if-absent), never changed
  * </pre>
- * Why the bucket and not a local file: the bucket is the source of truth (DESIGN.md). A PostgreSQL agent usually
+ * Why the bucket and not a local file: the bucket is the source of truth (ARCHITECTURE.md). A PostgreSQL agent usually
  * runs on a Fly machine without a volume, and a replaced machine must still show when its backups were last proven;
  * both the agent and {@code lifeboat drill} on another machine write to the same history. Objects are immutable, so
  * there is no read-modify-write race between writers. The store scope is the database's folder

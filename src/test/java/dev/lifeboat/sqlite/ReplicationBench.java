@@ -105,7 +105,10 @@ public final class ReplicationBench {
             Path cfg = dir.resolve("lifeboat.yml");
             // 5 MiB parts, as litestream's S3 uploader uses: an upload buffers up to three parts in the 64 MiB heap.
             Files.writeString(cfg, "destinations:\n" + s3.destinationYaml("s3", "bench", name) + "    part-size: 5MiB\n"
-                    + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n");
+                    + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n"
+                    // Replication alone is measured, as litestream's: drills (on by default, daily, one record object each,
+                    // the first a minute after start) would fall into the idle window and into the peak RSS.
+                    + "    drill: {enabled: false}\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> command = new ArrayList<>(List.of(java));
             command.addAll(List.of(AGENT_JAVA_OPTS.trim().split("\\s+")));
