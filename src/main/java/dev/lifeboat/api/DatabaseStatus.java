@@ -6,6 +6,7 @@ import dev.lifeboat.audit.AuditStatus;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.drill.DrillOverview;
 import dev.lifeboat.postgres.BackupStatus;
+import dev.lifeboat.postgres.health.PgHealthReport;
 import dev.lifeboat.sqlite.ReplicationStatus;
 
 /**
@@ -13,7 +14,8 @@ import dev.lifeboat.sqlite.ReplicationStatus;
  * that do not apply are absent: {@code path} and {@code syncInterval} for PostgreSQL, {@code schedule} and
  * {@code compression} for SQLite, {@code replication} for databases not replicated, {@code backup} for SQLite,
  * {@code drill} before any drill is scheduled or run, {@code audit} before the first audit of the destination (its
- * restorable point, what status and readiness call restorable). A new field is a component here and a line in {@link #of}.
+ * restorable point, what status and readiness call restorable), {@code health} before the first poll of a PostgreSQL
+ * server by the health watch (or with {@code health.enabled: false}). A new field is a component here and a line in {@link #of}.
  *
  * @param syncInterval how often a SQLite database is synced, ISO-8601 ({@code PT1S})
  * @param encrypted    backups are encrypted with age
@@ -21,7 +23,7 @@ import dev.lifeboat.sqlite.ReplicationStatus;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatabaseStatus(String type, String destination, String path, String url, String schedule, String compression,
                              String syncInterval, boolean encrypted, ReplicationStatus replication, BackupStatus backup,
-                             DrillOverview drill, AuditStatus audit) {
+                             DrillOverview drill, AuditStatus audit, PgHealthReport health) {
 
     static DatabaseStatus of(String name, DatabaseConfig db, StatusAssembler from) {
         boolean postgres = switch (db.type()) {
@@ -32,6 +34,7 @@ public record DatabaseStatus(String type, String destination, String path, Strin
                 postgres ? db.schedule().text() : null, postgres ? db.compression().configName() : null,
                 postgres ? null : db.syncInterval().toString(), db.encryption().isPresent(),
                 from.replication.status(name).orElse(null), postgres ? from.backups.state(name).status() : null,
-                from.drills.of(name).orElse(null), from.audits.status(name).orElse(null));
+                from.drills.of(name).orElse(null), from.audits.status(name).orElse(null),
+                postgres ? from.health.report(name).orElse(null) : null);
     }
 }

@@ -8,6 +8,7 @@ import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.drill.DrillStatus;
 import dev.lifeboat.postgres.PgBackupService;
+import dev.lifeboat.postgres.health.PgHealthWatch;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.sqlite.ReplicationService;
 import dev.lifeboat.sqlite.SqliteVersion;
@@ -50,6 +51,9 @@ public class StatusAssembler {
 
     @Inject
     VolumeMonitor volumeMonitor;
+
+    @Inject
+    PgHealthWatch health;
 
     @Inject
     AlertService alerts;

@@ -18,7 +18,7 @@ import java.util.Set;
 public class ServerModeConfigSource implements ConfigSource {
     /** Subcommands that are not long-running; anything else (agent, run, no subcommand) serves HTTP. */
     static final Set<String> SHORT_COMMANDS = Set.of("check-config", "backup", "restore", "list", "prune", "drill", "verify",
-            "volumes", "help", "--help", "-h", "--version", "-V", "generate-completion");
+            "volumes", "health", "help", "--help", "-h", "--version", "-V", "generate-completion");
     static final Set<String> SERVER_COMMANDS = Set.of("agent", "run");
 
     private final Map<String, String> properties;

@@ -143,6 +143,46 @@ final class ConfigValidator {
         if (!DatabaseConfig.ROW_COUNTS.contains(db.rowCounts())) {
             problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
         }
+        health(key + ".health", db.health());
+    }
+
+    private void health(String key, HealthConfig h) {
+        if (h.interval().compareTo(MIN_SYNC_INTERVAL) < 0) {
+            problem(key + ".interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
+        }
+        Double warn = percent(key + ".connections.warn", h.connections().warn());
+        Double critical = percent(key + ".connections.critical", h.connections().critical());
+        if (warn != null && critical != null && warn > critical) {
+            problem(key + ".connections.warn", "warn (" + h.connections().warn() + ") is above critical (" + h.connections().critical() + ")");
+        }
+        positive(key + ".long-transaction", h.longTransaction());
+        positive(key + ".idle-in-transaction", h.idleInTransaction());
+        positive(key + ".slow-query", h.slowQuery());
+        if (h.slotRetained().bytes() <= 0) {
+            problem(key + ".slot-retained", "must be a positive size (1GB)");
+        }
+        if (h.xidAge() <= 0 || h.xidAge() >= 2_147_483_648L) {
+            problem(key + ".xid-age", "must be between 1 and 2147483647 (transaction IDs wrap around at 2^31)");
+        }
+        if (h.slowQueryCalls() < 1) {
+            problem(key + ".slow-query-calls", "must be at least 1");
+        }
+        h.expectedStandbys().ifPresent(names -> {
+            for (int i = 0; i < names.size(); i++) {
+                if (names.get(i).isBlank()) {
+                    problem(key + ".expected-standbys[" + i + "]", "empty name; list the standbys' application_name");
+                }
+            }
+        });
+    }
+
+    private Double percent(String key, String text) {
+        try {
+            return HealthConfig.percent(text);
+        } catch (IllegalArgumentException e) {
+            problem(key, e.getMessage());
+            return null;
+        }
     }
 
     private void drill(String key, DatabaseConfig db) {

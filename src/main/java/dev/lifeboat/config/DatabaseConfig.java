@@ -86,6 +86,9 @@ public interface DatabaseConfig {
     /** Restore drills: scheduled test restores of this database's backups. */
     DrillConfig drill();
 
+    /** PostgreSQL: the health watch of the live server ({@link HealthConfig}). */
+    HealthConfig health();
+
     /** age encryption: recipients to encrypt to, and (for restores and drills) identities to decrypt with. */
     interface EncryptionConfig {
         /** age X25519 public keys ({@code age1...}). */

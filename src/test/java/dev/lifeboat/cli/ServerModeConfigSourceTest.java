@@ -26,6 +26,7 @@ class ServerModeConfigSourceTest {
         assertFalse(ServerModeConfigSource.isShortCommand(List.of("/usr/bin/java", "-Xmx64m", "-jar", "/app/quarkus-run.jar", "-c", "list", "agent")));
         assertFalse(ServerModeConfigSource.isShortCommand(List.of("/app/lifeboat", "--config=/data/lifeboat.yml", "run", "--", "./app", "--bogus")));
         assertTrue(ServerModeConfigSource.isShortCommand(List.of("/app/lifeboat", "--config", "/x.yml", "verify", "app")));
+        assertTrue(ServerModeConfigSource.isShortCommand(List.of("/app/lifeboat", "health", "app", "--json")));
     }
 
     /** A usage mistake is reported (exit 2) without serving HTTP or starting schedules first. */

@@ -43,8 +43,13 @@ public final class PostgresServer implements AutoCloseable {
         return start(DEBIAN_15);
     }
 
-    /** Starts a cluster with the server binaries in {@code binDir} (initdb, pg_ctl, postgres). */
-    public static PostgresServer start(Path binDir) {
+    /** Starts a cluster with extra server settings ({@code "max_connections=20"}), each passed as {@code -c}. */
+    public static PostgresServer startWith(String... settings) {
+        return start(DEBIAN_15, settings);
+    }
+
+    /** Starts a cluster with the server binaries in {@code binDir} (initdb, pg_ctl, postgres) and extra settings. */
+    public static PostgresServer start(Path binDir, String... settings) {
         if (!Files.isExecutable(binDir.resolve("initdb"))) {
             throw new IllegalStateException("PostgreSQL server binaries not found in " + binDir + " (apt-get install postgresql-15; bin/test does this)");
         }
@@ -61,7 +66,8 @@ public final class PostgresServer implements AutoCloseable {
                     "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"), Duration.ofSeconds(90));
             server.exec(List.of(binDir.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60",
                     "-l", dir.resolve("server.log").toString(), "-o",
-                    "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                    "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                            + java.util.Arrays.stream(settings).map(s -> " -c " + s).collect(java.util.stream.Collectors.joining()),
                     "start"), Duration.ofSeconds(90));
             return server;
         } catch (IOException e) {

@@ -1,0 +1,56 @@
+package dev.lifeboat.alert;
+
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.HealthConfig;
+import dev.lifeboat.postgres.health.PgHealthReport;
+import dev.lifeboat.postgres.health.PgHealthWatch;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@link PgHealthRules} for every watched PostgreSQL database, from {@link PgHealthWatch}'s latest report and the
+ * database's {@code health.*} thresholds. A failed poll reports nothing (unknown neither fires nor resolves); so do
+ * the transaction rules while the watch's role cannot see other roles' sessions (its report's permission note says so).
+ */
+@ApplicationScoped
+public class PgHealthConditionSource implements ConditionSource {
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    PgHealthWatch watch;
+
+    @Override
+    public List<Condition> conditions(Instant now) {
+        List<Condition> out = new ArrayList<>();
+        active.get().databases().forEach((name, db) -> {
+            if (PgHealthWatch.watched(db)) {
+                watch.report(name).ifPresent(r -> out.addAll(conditions(name, r, db.health())));
+            }
+        });
+        return out;
+    }
+
+    /** The conditions of one report under {@code h}'s thresholds (also what {@code lifeboat health} prints). */
+    public static List<Condition> conditions(String db, PgHealthReport r, HealthConfig h) {
+        List<Condition> out = new ArrayList<>();
+        if (!r.ok()) {
+            return out;
+        }
+        out.add(PgHealthRules.connections(db, r.connections(), HealthConfig.percent(h.connections().warn()),
+                HealthConfig.percent(h.connections().critical())));
+        if (r.seesAllSessions()) {
+            out.add(PgHealthRules.longTransaction(db, r.oldestTransaction(), h.longTransaction()));
+            out.add(PgHealthRules.idleInTransaction(db, r.oldestIdleInTransaction(), h.idleInTransaction()));
+        }
+        out.add(PgHealthRules.slotRetained(db, r.slots(), h.slotRetained().bytes()));
+        if (r.xidAge() != null) {
+            out.add(PgHealthRules.wraparound(db, r.xidAge(), h.xidAge()));
+        }
+        return out;
+    }
+}

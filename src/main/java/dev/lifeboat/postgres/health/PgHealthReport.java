@@ -1,0 +1,84 @@
+package dev.lifeboat.postgres.health;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One poll of a PostgreSQL server by the health watch: what status ({@code databases.<db>.health}), the
+ * {@code pg-*} alert rules, the metrics and {@code lifeboat health} show. Figures that could not be read are null.
+ * Never holds query text unless {@code health.show-queries} is on (query literals carry secrets and personal data),
+ * nor a password. Times are ISO-8601 text with any ObjectMapper.
+ *
+ * @param checkedAt   when the poll ran (the server's figures are from that moment)
+ * @param pollMillis  how long the poll's query batch took
+ * @param error       why the poll failed (the server is unreachable, a query timed out); the figures are then null
+ * @param permission  what the watch's role cannot see and the one GRANT that fixes it; null when it sees everything
+ * @param walBytes    size of pg_wal (needs pg_monitor or superuser)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PgHealthReport(String database, @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt, double pollMillis,
+                             String error, String permission, Boolean inRecovery, Connections connections,
+                             Session oldestTransaction, Session oldestIdleInTransaction, List<Slot> slots, XidAge xidAge,
+                             Long walBytes) {
+
+    /** A poll that failed: only {@code error} is known. */
+    static PgHealthReport failed(String database, Instant at, double pollMillis, String error) {
+        return new PgHealthReport(database, at, pollMillis, error, null, null, null, null, null, null, null, null);
+    }
+
+    /** True when the poll read the figures (a permission note may still say some are hidden). */
+    public boolean ok() {
+        return error == null;
+    }
+
+    /** True when other roles' sessions are visible, so transaction figures mean what they say. */
+    public boolean seesAllSessions() {
+        return ok() && permission == null;
+    }
+
+    /**
+     * Client connections by state ({@code pg_stat_activity}, client backends only; the watch's own included) and the
+     * server's limits. {@code other} counts states this role may not see and the rare ones (fastpath, disabled).
+     *
+     * @param usable      {@code max_connections - superuser_reserved_connections}: what ordinary roles can open
+     * @param usedPercent {@code total / usable * 100}
+     * @param top         the three biggest groups by application_name and client address
+     */
+    public record Connections(int active, int idle, int idleInTransaction, int other, int total, int max,
+                              int superuserReserved, int usable, double usedPercent, List<ClientGroup> top) {
+    }
+
+    /** Sessions of one application from one client address ({@code local} for a Unix socket). */
+    public record ClientGroup(String application, String client, int count) {
+    }
+
+    /**
+     * One backend: the oldest open transaction, or the longest idle in transaction.
+     *
+     * @param seconds   age of its transaction (or time idle in it)
+     * @param waitEvent {@code type:event} it waits on ({@code Client:ClientRead}), null when not waiting
+     * @param query     its current or last statement, only with {@code health.show-queries}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Session(int pid, String user, String application, String client, String state, double seconds,
+                          String waitEvent, String query) {
+    }
+
+    /**
+     * A replication slot and the WAL it keeps on the server.
+     *
+     * @param retainedBytes WAL from the slot's restart_lsn to the current position; null when it reserves none
+     * @param walStatus     {@code reserved}, {@code extended}, {@code unreserved} or {@code lost}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Slot(String name, String type, boolean active, Long retainedBytes, String walStatus) {
+    }
+
+    /** The database closest to transaction-ID wraparound and its {@code age(datfrozenxid)}. */
+    public record XidAge(String database, long age) {
+    }
+}
