@@ -51,6 +51,14 @@ public class PgHealthConditionSource implements ConditionSource {
         if (r.xidAge() != null) {
             out.add(PgHealthRules.wraparound(db, r.xidAge(), h.xidAge()));
         }
+        var lag = h.replicationLag();
+        var limits = new PgReplicationRules.Limits(lag.warn(), lag.warnBytes().bytes(), lag.critical());
+        if (r.recovery() != null) {
+            out.add(PgReplicationRules.standbyLag(db, r.recovery(), limits));
+        } else if (r.standbys() != null) {
+            out.add(PgReplicationRules.primaryLag(db, r.standbys(), limits));
+            h.expectedStandbys().filter(e -> !e.isEmpty()).ifPresent(e -> out.add(PgReplicationRules.standbyMissing(db, e, r.standbys())));
+        }
         return out;
     }
 }

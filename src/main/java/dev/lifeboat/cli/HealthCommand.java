@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
  */
 @jakarta.enterprise.context.Dependent
 @io.quarkus.arc.Unremovable
-@Command(name = "health", description = "Poll the PostgreSQL databases' health once (connections, transactions, slots, wraparound); "
+@Command(name = "health", description = "Poll the PostgreSQL databases' health once (connections, transactions, replication, slots, wraparound); "
         + "exit 0 ok, 1 warning, 2 critical.")
 public class HealthCommand implements Callable<Integer> {
     @Mixin
@@ -131,6 +131,14 @@ public class HealthCommand implements Callable<Integer> {
         }
         if (r.walBytes() != null) {
             out.println("  pg_wal       " + Databases.bytes(r.walBytes()));
+        }
+        r.standbys().forEach(s -> out.printf(Locale.ROOT, "  standby      %s (%s, %s): replay lag %s s, %s%n", s.name(), s.state(), s.client(),
+                s.replayLagSeconds() == null ? "0" : s.replayLagSeconds(), s.replayLagBytes() == null ? "?" : Databases.bytes(s.replayLagBytes())));
+        if (r.recovery() != null) {
+            var rec = r.recovery();
+            out.printf(Locale.ROOT, "  recovery     received %s, replayed %s: replay lag %s s, %s%s; receiver %s%n", rec.receiveLsn(), rec.replayLsn(),
+                    rec.replayLagSeconds() == null ? "?" : rec.replayLagSeconds(), rec.replayLagBytes() == null ? "?" : Databases.bytes(rec.replayLagBytes()),
+                    Boolean.TRUE.equals(rec.replayPaused()) ? " (paused)" : "", rec.receiverStatus() == null ? "unknown" : rec.receiverStatus());
         }
         if (r.permission() != null) {
             out.println("  permission   " + r.permission());

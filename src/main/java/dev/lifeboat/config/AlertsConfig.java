@@ -21,7 +21,7 @@ public interface AlertsConfig {
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
             "alert-state-unwritable", "replica-damaged", "pg-connections", "pg-long-transaction", "pg-idle-in-transaction",
-            "pg-slot-retained", "pg-wraparound");
+            "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");

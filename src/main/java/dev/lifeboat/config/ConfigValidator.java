@@ -158,6 +158,14 @@ final class ConfigValidator {
         positive(key + ".long-transaction", h.longTransaction());
         positive(key + ".idle-in-transaction", h.idleInTransaction());
         positive(key + ".slow-query", h.slowQuery());
+        positive(key + ".replication-lag.warn", h.replicationLag().warn());
+        positive(key + ".replication-lag.critical", h.replicationLag().critical());
+        if (h.replicationLag().warn().compareTo(h.replicationLag().critical()) > 0) {
+            problem(key + ".replication-lag.warn", "warn (" + h.replicationLag().warn() + ") is above critical (" + h.replicationLag().critical() + ")");
+        }
+        if (h.replicationLag().warnBytes().bytes() <= 0) {
+            problem(key + ".replication-lag.warn-bytes", "must be a positive size (256MB)");
+        }
         if (h.slotRetained().bytes() <= 0) {
             problem(key + ".slot-retained", "must be a positive size (1GB)");
         }

@@ -51,6 +51,10 @@ public interface HealthConfig {
     @WithDefault("false")
     boolean showQueries();
 
+    /** {@code pg-replication-lag} thresholds, for a primary's standbys and for a standby's own replay. */
+    @WithName("replication-lag")
+    ReplicationLagConfig replicationLag();
+
     /** {@code pg-standby-missing}: standbys ({@code application_name} in pg_stat_replication) that must be connected. */
     @WithName("expected-standbys")
     Optional<List<String>> expectedStandbys();
@@ -64,6 +68,22 @@ public interface HealthConfig {
     @WithName("slow-query-calls")
     @WithDefault("10")
     int slowQueryCalls();
+
+    /** {@code databases.<db>.health.replication-lag}. */
+    interface ReplicationLagConfig {
+        /** Warning when replay is this far behind in time. */
+        @WithDefault("30s")
+        Duration warn();
+
+        /** Warning when replay is this far behind in WAL bytes. */
+        @WithName("warn-bytes")
+        @WithDefault("256MB")
+        ByteSize warnBytes();
+
+        /** Critical when replay is this far behind in time. */
+        @WithDefault("5m")
+        Duration critical();
+    }
 
     /** {@code databases.<db>.health.connections}. */
     interface ConnectionsConfig {

@@ -64,4 +64,32 @@ class PgHealthRulesTest {
         assertEquals(Severity.CRITICAL, c.severity());
         assertTrue(c.summary().contains("database legacy"), c.summary());
     }
+
+    @Test
+    void replicationLagWarnsOnTimeOrBytesAndIsCriticalOnTime() {
+        var limits = new PgReplicationRules.Limits(Duration.ofSeconds(30), 256_000_000L, Duration.ofMinutes(5));
+        var fine = new PgHealthReport.Standby("replica1", "streaming", "10.0.0.8", 0.1, 0.1, 0.2, 0L, 0L, 1000L);
+        assertFalse(PgReplicationRules.primaryLag("shop", List.of(fine), limits).firing());
+        var bytes = new PgHealthReport.Standby("replica2", "streaming", "10.0.0.9", null, null, null, 0L, 0L, 300_000_000L);
+        Condition c = PgReplicationRules.primaryLag("shop", List.of(fine, bytes), limits);
+        assertTrue(c.firing() && c.severity() == Severity.WARNING && c.summary().contains("standby replica2"), c.summary());
+        var late = new PgHealthReport.Standby("replica1", "streaming", "10.0.0.8", 301.0, 301.0, 301.0, 0L, 0L, 10L);
+        assertEquals(Severity.CRITICAL, PgReplicationRules.primaryLag("shop", List.of(late), limits).severity());
+
+        var idlePrimary = new PgHealthReport.Recovery("0/3000000", "0/3000000", 0L, 0.0, false, "streaming");
+        Condition idle = PgReplicationRules.standbyLag("shop", idlePrimary, limits);
+        assertFalse(idle.firing());
+        assertTrue(idle.summary().contains("an idle primary is not a lag"), idle.summary());
+        var paused = new PgHealthReport.Recovery("0/9000000", "0/3000000", 300_000_000L, 45.0, true, "streaming");
+        Condition stuck = PgReplicationRules.standbyLag("shop", paused, limits);
+        assertTrue(stuck.firing() && stuck.summary().contains("pg_wal_replay_resume()"), stuck.summary());
+    }
+
+    @Test
+    void aMissingExpectedStandbyIsNamed() {
+        var one = new PgHealthReport.Standby("replica1", "streaming", null, null, null, null, 0L, 0L, 0L);
+        assertFalse(PgReplicationRules.standbyMissing("shop", List.of("replica1"), List.of(one)).firing());
+        Condition c = PgReplicationRules.standbyMissing("shop", List.of("replica1", "replica2"), List.of(one));
+        assertTrue(c.firing() && c.summary().contains("replica2 not connected (connected: replica1)"), c.summary());
+    }
 }

@@ -75,6 +75,33 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A streaming standby of {@code primary}, made with {@code pg_basebackup -R} over a replication connection from
+     * 127.0.0.1 (initdb's trust rules allow it); it connects to the primary as {@code application_name}
+     * {@code name} (its cluster_name). Close it to stop it, which disconnects it from the primary.
+     */
+    public static PostgresServer startStandby(PostgresServer primary, String name) {
+        boolean root = primary.asPostgresUser;
+        try {
+            Path dir = Files.createTempDirectory(Path.of("/tmp"), "lifeboat-pg-standby-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            if (root) {
+                ExternalProcess.run(List.of("chown", "postgres:postgres", dir.toString()), Duration.ofSeconds(10));
+            }
+            int port = ExternalProcess.freePort();
+            PostgresServer standby = new PostgresServer(primary.binDir, dir, port, root);
+            standby.exec(List.of(primary.binDir.resolve("pg_basebackup").toString(), "-h", "127.0.0.1", "-p", Integer.toString(primary.port),
+                    "-U", "postgres", "-D", dir.resolve("data").toString(), "-R", "-X", "stream", "--no-sync"), Duration.ofSeconds(120));
+            standby.exec(List.of(primary.binDir.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60",
+                    "-l", dir.resolve("server.log").toString(), "-o",
+                    "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c cluster_name=" + name,
+                    "start"), Duration.ofSeconds(90));
+            return standby;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start a standby: " + e.getMessage(), e);
+        }
+    }
+
     private String exec(List<String> command, Duration timeout) {
         List<String> full = new ArrayList<>();
         if (asPostgresUser) {

@@ -103,11 +103,26 @@ public final class PgHealthProbe implements AutoCloseable {
                 "SELECT slot_name, slot_type, active, CASE WHEN restart_lsn IS NULL THEN NULL"
                         + " WHEN pg_is_in_recovery() THEN pg_wal_lsn_diff(pg_last_wal_replay_lsn(), restart_lsn)"
                         + " ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn) END::bigint, wal_status FROM pg_replication_slots ORDER BY 1",
-                "SELECT datname, age(datfrozenxid) FROM pg_database ORDER BY 2 DESC, 1 LIMIT 1"));
+                "SELECT datname, age(datfrozenxid) FROM pg_database ORDER BY 2 DESC, 1 LIMIT 1",
+                // Functions that only work on one side are guarded by pg_is_in_recovery() (CASE evaluates the branch taken).
+                "SELECT application_name, state, host(client_addr), extract(epoch FROM write_lag), extract(epoch FROM flush_lag),"
+                        + " extract(epoch FROM replay_lag), " + lagBytes("write_lsn") + ", " + lagBytes("flush_lsn") + ", " + lagBytes("replay_lsn")
+                        + " FROM pg_stat_replication ORDER BY 1",
+                "SELECT pg_is_in_recovery(), pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text,"
+                        + " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,"
+                        + " CASE WHEN NOT pg_is_in_recovery() THEN NULL"
+                        + " WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0"
+                        + " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END,"
+                        + " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,"
+                        + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)"));
         if (readWal) {
             statements.add("SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_waldir()");
         }
         return String.join(";\n", statements);
+    }
+
+    private static String lagBytes(String column) {
+        return "CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), " + column + ")::bigint END";
     }
 
     /** Runs the batch (one round trip: the driver sends every statement before waiting) and reads its results in order. */
@@ -162,6 +177,23 @@ public final class PgHealthProbe implements AutoCloseable {
             try (ResultSet rs = r.next()) {
                 xid = rs.next() ? new PgHealthReport.XidAge(rs.getString(1), rs.getLong(2)) : null;
             }
+            List<PgHealthReport.Standby> standbys = new ArrayList<>();
+            try (ResultSet rs = r.next()) {
+                while (rs.next()) {
+                    standbys.add(new PgHealthReport.Standby(rs.getString(1), rs.getString(2), rs.getString(3), decimal(rs, 4),
+                            decimal(rs, 5), decimal(rs, 6), whole(rs, 7), whole(rs, 8), whole(rs, 9)));
+                }
+            }
+            PgHealthReport.Recovery replay = null;
+            try (ResultSet rs = r.next()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    boolean paused = rs.getBoolean(6);
+                    Boolean pausedOrUnknown = rs.wasNull() ? null : paused;
+                    replay = new PgHealthReport.Recovery(rs.getString(2), rs.getString(3), whole(rs, 4), decimal(rs, 5),
+                            pausedOrUnknown, rs.getString(7));
+                }
+            }
             Long wal = null;
             if (readWal) {
                 try (ResultSet rs = r.next()) {
@@ -174,7 +206,7 @@ public final class PgHealthProbe implements AutoCloseable {
             var connections = new PgHealthReport.Connections(active, idle, idleInTx, other, total, max, reserved, usable,
                     Math.round(total * 1000.0 / usable) / 10.0, List.copyOf(top));
             return new PgHealthReport(database, at, millisSince(start), null, permission, recovery, connections, oldest, idleTx,
-                    List.copyOf(slots), xid, wal);
+                    List.copyOf(slots), xid, wal, List.copyOf(standbys), replay);
         }
     }
 
@@ -189,6 +221,16 @@ public final class PgHealthProbe implements AutoCloseable {
                     Math.round(rs.getDouble(5) * 1000) / 1000.0, wait == null ? null : waitType + ":" + wait,
                     showQueries ? rs.getString(9) : null);
         }
+    }
+
+    private static Double decimal(ResultSet rs, int column) throws SQLException {
+        double v = rs.getDouble(column);
+        return rs.wasNull() ? null : Math.round(v * 1000) / 1000.0;
+    }
+
+    private static Long whole(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
     }
 
     /** The result sets of a multi-statement execute, in order. */

@@ -18,16 +18,18 @@ import java.util.List;
  * @param error       why the poll failed (the server is unreachable, a query timed out); the figures are then null
  * @param permission  what the watch's role cannot see and the one GRANT that fixes it; null when it sees everything
  * @param walBytes    size of pg_wal (needs pg_monitor or superuser)
+ * @param standbys    on a primary, every connected standby ({@code pg_stat_replication}); empty on a standby
+ * @param recovery    on a standby, how far its replay is behind what it received; null on a primary
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PgHealthReport(String database, @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt, double pollMillis,
                              String error, String permission, Boolean inRecovery, Connections connections,
                              Session oldestTransaction, Session oldestIdleInTransaction, List<Slot> slots, XidAge xidAge,
-                             Long walBytes) {
+                             Long walBytes, List<Standby> standbys, Recovery recovery) {
 
     /** A poll that failed: only {@code error} is known. */
     static PgHealthReport failed(String database, Instant at, double pollMillis, String error) {
-        return new PgHealthReport(database, at, pollMillis, error, null, null, null, null, null, null, null, null);
+        return new PgHealthReport(database, at, pollMillis, error, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** True when the poll read the figures (a permission note may still say some are hidden). */
@@ -76,6 +78,28 @@ public record PgHealthReport(String database, @JsonSerialize(using = ToStringSer
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Slot(String name, String type, boolean active, Long retainedBytes, String walStatus) {
+    }
+
+    /**
+     * A standby as its primary sees it ({@code pg_stat_replication}): lags in seconds as the server measured them
+     * (null once caught up and idle) and in bytes from the primary's current WAL position.
+     *
+     * @param name the standby's {@code application_name} (its {@code cluster_name} unless primary_conninfo sets one)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Standby(String name, String state, String client, Double writeLagSeconds, Double flushLagSeconds,
+                          Double replayLagSeconds, Long writeLagBytes, Long flushLagBytes, Long replayLagBytes) {
+    }
+
+    /**
+     * A standby's own replay: WAL received but not yet replayed, and {@code now() - pg_last_xact_replay_timestamp()}
+     * while there is some (0 when everything received is replayed: an idle primary is not a stuck replay).
+     *
+     * @param receiverStatus {@code streaming} while connected to its primary ({@code pg_stat_wal_receiver})
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Recovery(String receiveLsn, String replayLsn, Long replayLagBytes, Double replayLagSeconds,
+                           Boolean replayPaused, String receiverStatus) {
     }
 
     /** The database closest to transaction-ID wraparound and its {@code age(datfrozenxid)}. */

@@ -38,13 +38,16 @@ import java.util.function.ToDoubleFunction;
  * follow whatever watch runs now: {@code lifeboat_pg_connections{database,state}} (state active, idle,
  * idle_in_transaction, other), {@code lifeboat_pg_connections_max{database}},
  * {@code lifeboat_pg_longest_transaction_seconds{database}} (0 when none is open),
- * {@code lifeboat_pg_slot_retained_bytes{database,slot}} and {@code lifeboat_pg_xid_age{database}}.
+ * {@code lifeboat_pg_slot_retained_bytes{database,slot}}, {@code lifeboat_pg_xid_age{database}} and
+ * {@code lifeboat_pg_replication_lag_seconds/bytes{database,standby}} (a standby's own replay: {@code standby="self"}).
  */
 @ApplicationScoped
 public class PgHealthWatch {
     private static final Logger LOG = Logger.getLogger(PgHealthWatch.class);
     /** Longest any statement of a poll may run. */
     static final Duration MAX_STATEMENT_TIMEOUT = Duration.ofSeconds(5);
+    /** The {@code standby} label of a standby's own replay lag. */
+    static final String SELF = "self";
 
     @Inject
     MeterRegistry registry;
@@ -54,6 +57,8 @@ public class PgHealthWatch {
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
     private final List<PgHealthProbe> probes = new ArrayList<>();
+    /** Bumped by {@link #stop}: a poll that finishes after it belongs to a stopped watch and is dropped. */
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -77,7 +82,8 @@ public class PgHealthWatch {
                 return t;
             });
             executors.add(executor);
-            executor.scheduleWithFixedDelay(() -> poll(name, probe), 0, h.interval().toMillis(), TimeUnit.MILLISECONDS);
+            long current = generation.get();
+            executor.scheduleWithFixedDelay(() -> poll(name, probe, current), 0, h.interval().toMillis(), TimeUnit.MILLISECONDS);
         });
         if (!probes.isEmpty()) {
             LOG.infof("watching the health of %d PostgreSQL database(s)", probes.size());
@@ -89,8 +95,11 @@ public class PgHealthWatch {
         return db.type() == DatabaseType.POSTGRES && db.health().enabled() && db.url().isPresent();
     }
 
-    private void poll(String name, PgHealthProbe probe) {
+    private void poll(String name, PgHealthProbe probe, long started) {
         PgHealthReport report = probe.poll();
+        if (generation.get() != started) {
+            return;
+        }
         PgHealthReport previous = latest.put(name, report);
         FailureLog log = failures.computeIfAbsent(name, n -> new FailureLog(LOG, "postgres " + n + ": health poll"));
         if (report.ok()) {
@@ -99,6 +108,10 @@ public class PgHealthWatch {
                 LOG.warnf("postgres %s: %s", name, report.permission());
             }
             report.slots().forEach(s -> registerSlot(name, s.name()));
+            report.standbys().forEach(s -> registerStandby(name, s.name()));
+            if (report.recovery() != null) {
+                registerStandby(name, SELF);
+            }
         } else {
             log.failed(report.error());
         }
@@ -145,6 +158,38 @@ public class PgHealthWatch {
                         .mapToDouble(PgHealthReport.Slot::retainedBytes).findFirst().orElse(Double.NaN));
     }
 
+    /**
+     * Replication lag by standby: on a primary, each standby's replay lag; on a standby, its own replay lag under
+     * {@code standby="self"}.
+     */
+    private void registerStandby(String db, String standby) {
+        if (!registered.add(db + "\u0001" + standby)) {
+            return;
+        }
+        Tags tags = Tags.of("database", db, "standby", standby);
+        gauge("lifeboat_pg_replication_lag_seconds", "How far replay on a standby is behind, in seconds", tags, db,
+                r -> lag(r, standby, true));
+        gauge("lifeboat_pg_replication_lag_bytes", "How far replay on a standby is behind, in WAL bytes", tags, db,
+                r -> lag(r, standby, false));
+    }
+
+    private static double lag(PgHealthReport r, String standby, boolean seconds) {
+        if (standby.equals(SELF)) {
+            if (r.recovery() == null) {
+                return Double.NaN;
+            }
+            Number n = seconds ? r.recovery().replayLagSeconds() : r.recovery().replayLagBytes();
+            return n == null ? Double.NaN : n.doubleValue();
+        }
+        if (r.standbys() == null) {
+            return Double.NaN;
+        }
+        return r.standbys().stream().filter(s -> s.name().equals(standby)).findFirst()
+                .map(s -> seconds ? (s.replayLagSeconds() == null ? 0.0 : s.replayLagSeconds()) // null: caught up and idle
+                        : (s.replayLagBytes() == null ? Double.NaN : s.replayLagBytes().doubleValue()))
+                .orElse(Double.NaN);
+    }
+
     private void gauge(String name, String help, Tags tags, String db, ToDoubleFunction<PgHealthReport> value) {
         Gauge.builder(name, latest, m -> {
             PgHealthReport r = m.get(db);
@@ -155,6 +200,7 @@ public class PgHealthWatch {
     /** Stops every watch and closes its connection; the latest reports stay until the next {@link #start}. */
     @PreDestroy
     public synchronized void stop() {
+        generation.incrementAndGet();
         executors.forEach(ScheduledExecutorService::shutdownNow);
         executors.clear();
         probes.forEach(PgHealthProbe::close);
