@@ -51,6 +51,9 @@ public class PgHealthConditionSource implements ConditionSource {
         if (r.xidAge() != null) {
             out.add(PgHealthRules.wraparound(db, r.xidAge(), h.xidAge()));
         }
+        if (r.slowQueries() != null && r.slowQueries().statements() != null) {
+            out.add(PgHealthRules.slowQueries(db, r.slowQueries().statements(), h.slowQuery(), h.slowQueryCalls()));
+        }
         var lag = h.replicationLag();
         var limits = new PgReplicationRules.Limits(lag.warn(), lag.warnBytes().bytes(), lag.critical());
         if (r.recovery() != null) {

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 
 /**
  * The PostgreSQL health rules, over one {@link PgHealthReport}: {@code pg-connections}, {@code pg-long-transaction},
- * {@code pg-idle-in-transaction}, {@code pg-slot-retained} and {@code pg-wraparound}. The subject is the database's
+ * {@code pg-idle-in-transaction}, {@code pg-slot-retained}, {@code pg-wraparound} and {@code pg-slow-queries}. The subject is the database's
  * name under {@code databases:}. Sessions are described by pid, user, application, client, duration and wait event;
  * their query text only when the report carries it ({@code health.show-queries}).
  */
@@ -22,6 +22,7 @@ public final class PgHealthRules {
     public static final String IDLE_IN_TRANSACTION = "pg-idle-in-transaction";
     public static final String SLOT_RETAINED = "pg-slot-retained";
     public static final String WRAPAROUND = "pg-wraparound";
+    public static final String SLOW_QUERIES = "pg-slow-queries";
 
     private PgHealthRules() {
     }
@@ -89,6 +90,27 @@ public final class PgHealthRules {
                 firing ? "; run VACUUM (FREEZE) on it and find what blocks autovacuum (long transactions, inactive slots)" : "");
         return new Condition(WRAPAROUND, db, Severity.CRITICAL, firing, summary, Map.of("database", db),
                 Map.of("xidAge", Long.toString(xid.age()), "oldestDatabase", xid.database(), "limit", Long.toString(limit)));
+    }
+
+    /**
+     * A statement's mean time over the last interval exceeds {@code limit} with at least {@code minCalls} calls there
+     * ({@code statements} lists only statements with that many calls, slowest first).
+     */
+    public static Condition slowQueries(String db, List<PgHealthReport.Statement> statements, Duration limit, int minCalls) {
+        double limitMillis = limit.toNanos() / 1e6;
+        List<PgHealthReport.Statement> slow = statements.stream().filter(s -> s.calls() >= minCalls && s.meanMillis() > limitMillis).toList();
+        String summary = slow.isEmpty()
+                ? "postgres " + db + ": no statement with " + minCalls + "+ calls averaged over " + Human.duration(limit) + " in the last interval"
+                : "postgres " + db + ": " + slow.size() + " statement(s) averaged over " + Human.duration(limit) + " in the last interval: "
+                + slow.stream().map(s -> String.format(Locale.ROOT, "queryid %s %.1fms mean over %d calls%s", s.queryId(), s.meanMillis(), s.calls(),
+                        s.query() == null ? "" : " (" + (s.query().length() > 120 ? s.query().substring(0, 120) + "..." : s.query()) + ")"))
+                .collect(Collectors.joining("; "))
+                + "; look them up with SELECT query FROM pg_stat_statements WHERE queryid = ...";
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("limit", limit.toString());
+        values.put("minCalls", Integer.toString(minCalls));
+        slow.forEach(s -> values.put("queryid." + s.queryId(), s.meanMillis() + "ms x" + s.calls()));
+        return new Condition(SLOW_QUERIES, db, Severity.WARNING, !slow.isEmpty(), summary, Map.of("database", db), values);
     }
 
     private static double seconds(Duration d) {

@@ -81,7 +81,7 @@ public class HealthCommand implements Callable<Integer> {
         for (var e : selected.entrySet()) {
             PgHealthReport report;
             try (PgHealthProbe probe = new PgHealthProbe(e.getKey(), PgUrl.parse(e.getValue().url().orElseThrow()), Duration.ofSeconds(5),
-                    e.getValue().health().showQueries())) {
+                    e.getValue().health().showQueries(), e.getValue().health().slowQueryCalls())) {
                 report = probe.poll();
             }
             List<Firing> firing = new ArrayList<>();
@@ -139,6 +139,9 @@ public class HealthCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  recovery     received %s, replayed %s: replay lag %s s, %s%s; receiver %s%n", rec.receiveLsn(), rec.replayLsn(),
                     rec.replayLagSeconds() == null ? "?" : rec.replayLagSeconds(), rec.replayLagBytes() == null ? "?" : Databases.bytes(rec.replayLagBytes()),
                     Boolean.TRUE.equals(rec.replayPaused()) ? " (paused)" : "", rec.receiverStatus() == null ? "unknown" : rec.receiverStatus());
+        }
+        if (r.slowQueries() != null && !r.slowQueries().available()) {
+            out.println("  statements   " + r.slowQueries().note());
         }
         if (r.permission() != null) {
             out.println("  permission   " + r.permission());

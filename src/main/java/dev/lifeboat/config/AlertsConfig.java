@@ -21,7 +21,8 @@ public interface AlertsConfig {
             "volume-too-small", "volume-filling-up", "volume-fly-volume-missing", "volume-fly-volume-not-attached",
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
             "alert-state-unwritable", "replica-damaged", "pg-connections", "pg-long-transaction", "pg-idle-in-transaction",
-            "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing");
+            "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing",
+            "pg-slow-queries");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");

@@ -31,11 +31,17 @@ public final class PgHealthProbe implements AutoCloseable {
     private final PgUrl url;
     private final Duration statementTimeout;
     private final boolean showQueries;
+    private final int slowQueryCalls;
+    private final SlowStatements slow = new SlowStatements();
+    /** The schema of pg_stat_statements when the previous poll found it usable (loaded and created), else null. */
+    private String statementsSchema;
     private Connection connection;
     /** Whether the last poll found the role a superuser or a member of pg_monitor (then pg_wal's size is read). */
     private boolean privileged;
 
-    public PgHealthProbe(String database, PgUrl url, Duration statementTimeout, boolean showQueries) {
+    /** @param slowQueryCalls fewest calls in an interval for a statement to be listed ({@code health.slow-query-calls}) */
+    public PgHealthProbe(String database, PgUrl url, Duration statementTimeout, boolean showQueries, int slowQueryCalls) {
+        this.slowQueryCalls = slowQueryCalls;
         this.database = database;
         this.url = url;
         this.statementTimeout = statementTimeout;
@@ -86,7 +92,7 @@ public final class PgHealthProbe implements AutoCloseable {
     }
 
     /** The statements of one poll; the size of pg_wal only when the previous poll found the role privileged. */
-    private String batch(boolean readWal) {
+    private String batch(boolean readWal, String statementsIn) {
         String query = showQueries ? "query" : "NULL::text";
         String session = "SELECT pid, usename, application_name, host(client_addr), %s, state, wait_event_type, wait_event, " + query
                 + " FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND %s ORDER BY %s LIMIT 1";
@@ -114,9 +120,18 @@ public final class PgHealthProbe implements AutoCloseable {
                         + " WHEN pg_last_wal_receive_lsn() IS NOT NULL AND pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn() THEN 0"
                         + " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END,"
                         + " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END,"
-                        + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)"));
+                        + " (SELECT status FROM pg_stat_wal_receiver LIMIT 1)",
+                "SELECT (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'),"
+                        // pg_settings hides this setting from roles without pg_read_all_settings (part of pg_monitor): NULL then.
+                        + " (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries') ~ 'pg_stat_statements'"));
         if (readWal) {
             statements.add("SELECT coalesce(sum(size), 0)::bigint FROM pg_ls_waldir()");
+        }
+        if (statementsIn != null) {
+            // Only counters (and text with show-queries) of this database's statements; the deltas are computed here.
+            statements.add("SELECT userid::bigint, queryid, calls, total_exec_time, " + (showQueries ? "query" : "NULL::text") + " FROM "
+                    + quoteIdentifier(statementsIn) + ".pg_stat_statements WHERE queryid IS NOT NULL"
+                    + " AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())");
         }
         return String.join(";\n", statements);
     }
@@ -128,8 +143,9 @@ public final class PgHealthProbe implements AutoCloseable {
     /** Runs the batch (one round trip: the driver sends every statement before waiting) and reads its results in order. */
     private PgHealthReport read(Instant at, long start) throws SQLException {
         boolean readWal = privileged;
+        String readStatements = statementsSchema;
         try (Statement st = connection.createStatement()) {
-            boolean hasResult = st.execute(batch(readWal));
+            boolean hasResult = st.execute(batch(readWal, readStatements));
             Results r = new Results(st, hasResult);
             String permission;
             try (ResultSet rs = r.next()) {
@@ -194,6 +210,14 @@ public final class PgHealthProbe implements AutoCloseable {
                             pausedOrUnknown, rs.getString(7));
                 }
             }
+            String schema;
+            Boolean preloaded;
+            try (ResultSet rs = r.next()) {
+                rs.next();
+                schema = rs.getString(1);
+                boolean loaded = rs.getBoolean(2);
+                preloaded = rs.wasNull() ? null : loaded;
+            }
             Long wal = null;
             if (readWal) {
                 try (ResultSet rs = r.next()) {
@@ -201,12 +225,32 @@ public final class PgHealthProbe implements AutoCloseable {
                     wal = rs.getLong(1);
                 }
             }
+            PgHealthReport.SlowQueries slowQueries;
+            if (readStatements != null) {
+                List<SlowStatements.Reading> readings = new ArrayList<>();
+                try (ResultSet rs = r.next()) {
+                    while (rs.next()) {
+                        readings.add(new SlowStatements.Reading(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getDouble(4), rs.getString(5)));
+                    }
+                }
+                List<PgHealthReport.Statement> slowest = slow.next(readings, slowQueryCalls);
+                slowQueries = new PgHealthReport.SlowQueries(true, slowest == null
+                        ? "the first reading of pg_stat_statements: statements are listed from the next poll" : null, slowest);
+            } else {
+                slow.reset();
+                slowQueries = new PgHealthReport.SlowQueries(false, schema == null
+                        ? "pg_stat_statements is not installed in this database, so slow statements are not watched (add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements)"
+                        : preloaded == null ? "pg_stat_statements is created, but this role cannot see whether it is loaded (grant pg_monitor)"
+                        : preloaded ? "pg_stat_statements was just found: statements are read from the next poll"
+                        : "pg_stat_statements is created but not loaded: add it to shared_preload_libraries and restart the server", null);
+            }
+            statementsSchema = schema != null && Boolean.TRUE.equals(preloaded) ? schema : null;
             int total = active + idle + idleInTx + other;
             int usable = Math.max(1, max - reserved);
             var connections = new PgHealthReport.Connections(active, idle, idleInTx, other, total, max, reserved, usable,
                     Math.round(total * 1000.0 / usable) / 10.0, List.copyOf(top));
             return new PgHealthReport(database, at, millisSince(start), null, permission, recovery, connections, oldest, idleTx,
-                    List.copyOf(slots), xid, wal, List.copyOf(standbys), replay);
+                    List.copyOf(slots), xid, wal, List.copyOf(standbys), replay, slowQueries);
         }
     }
 

@@ -20,16 +20,17 @@ import java.util.List;
  * @param walBytes    size of pg_wal (needs pg_monitor or superuser)
  * @param standbys    on a primary, every connected standby ({@code pg_stat_replication}); empty on a standby
  * @param recovery    on a standby, how far its replay is behind what it received; null on a primary
+ * @param slowQueries the slowest statements since the previous poll, from pg_stat_statements where it is installed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PgHealthReport(String database, @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt, double pollMillis,
                              String error, String permission, Boolean inRecovery, Connections connections,
                              Session oldestTransaction, Session oldestIdleInTransaction, List<Slot> slots, XidAge xidAge,
-                             Long walBytes, List<Standby> standbys, Recovery recovery) {
+                             Long walBytes, List<Standby> standbys, Recovery recovery, SlowQueries slowQueries) {
 
     /** A poll that failed: only {@code error} is known. */
     static PgHealthReport failed(String database, Instant at, double pollMillis, String error) {
-        return new PgHealthReport(database, at, pollMillis, error, null, null, null, null, null, null, null, null, null, null);
+        return new PgHealthReport(database, at, pollMillis, error, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** True when the poll read the figures (a permission note may still say some are hidden). */
@@ -100,6 +101,29 @@ public record PgHealthReport(String database, @JsonSerialize(using = ToStringSer
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Recovery(String receiveLsn, String replayLsn, Long replayLagBytes, Double replayLagSeconds,
                            Boolean replayPaused, String receiverStatus) {
+    }
+
+    /**
+     * {@code pg_stat_statements} over the last interval.
+     *
+     * @param available  whether the extension is loaded and created in this database
+     * @param note       why slow statements are not watched (the extension is missing), or that the first poll has
+     *                   nothing to compare with yet
+     * @param statements the slowest statements by mean time since the previous poll with at least
+     *                   {@code health.slow-query-calls} calls, slowest first
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SlowQueries(boolean available, String note, List<Statement> statements) {
+    }
+
+    /**
+     * One statement's calls and time since the previous poll.
+     *
+     * @param queryId pg_stat_statements' queryid (its text is the same for every call)
+     * @param query   its normalised text, only with {@code health.show-queries}
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Statement(String queryId, long calls, double meanMillis, double totalMillis, String query) {
     }
 
     /** The database closest to transaction-ID wraparound and its {@code age(datfrozenxid)}. */

@@ -73,7 +73,7 @@ public class PgHealthWatch {
             }
             HealthConfig h = db.health();
             Duration timeout = h.interval().compareTo(MAX_STATEMENT_TIMEOUT) < 0 ? h.interval() : MAX_STATEMENT_TIMEOUT;
-            PgHealthProbe probe = new PgHealthProbe(name, PgUrl.parse(db.url().get()), timeout, h.showQueries());
+            PgHealthProbe probe = new PgHealthProbe(name, PgUrl.parse(db.url().get()), timeout, h.showQueries(), h.slowQueryCalls());
             probes.add(probe);
             registerMetrics(name);
             ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
