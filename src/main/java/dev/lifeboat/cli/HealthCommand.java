@@ -52,10 +52,12 @@ public class HealthCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** One database in {@code --json}: its figures and the rules firing on them. */
+    @io.quarkus.runtime.annotations.RegisterForReflection
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Entry(String status, PgHealthReport health, List<Firing> firing) {
     }
 
+    @io.quarkus.runtime.annotations.RegisterForReflection
     record Firing(String rule, String severity, String summary) {
     }
 

@@ -234,6 +234,33 @@ class PgHealthAlertTest {
         }
     }
 
+    /** The pids of the watch's sessions as role postgres (the app database's watch). */
+    private List<Integer> watchPids() throws Exception {
+        List<Integer> pids = new ArrayList<>();
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT pid FROM pg_stat_activity WHERE application_name = 'lifeboat-health' AND usename = 'postgres'")) {
+            while (rs.next()) {
+                pids.add(rs.getInt(1));
+            }
+        }
+        return pids;
+    }
+
+    @Test
+    void theWatchPollsOnOneHeldConnectionAndReconnectsWhenItBreaks() throws Exception {
+        PgHealthReport first = await("app", "a first report", x -> true);
+        List<Integer> pids = watchPids();
+        assertTrue(pids.size() == 1, "one connection for the app database's watch: " + pids);
+        await("app", "three more polls", x -> x.checkedAt().isAfter(first.checkedAt().plusMillis(600)));
+        assertTrue(watchPids().equals(pids), "the same connection after more polls: " + pids + " then " + watchPids());
+
+        pg.sql("postgres", "SELECT pg_terminate_backend(" + pids.get(0) + ")");
+        java.time.Instant killed = java.time.Instant.now();
+        await("app", "a good poll after the connection was killed", x -> x.checkedAt().isAfter(killed));
+        List<Integer> again = watchPids();
+        assertTrue(again.size() == 1 && !again.equals(pids), "one new connection: " + pids + " then " + again);
+    }
+
     @Test
     void healthMetricsAreValidPrometheusText() throws Exception {
         await("app", "a first report", x -> true);

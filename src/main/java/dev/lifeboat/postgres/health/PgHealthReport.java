@@ -22,6 +22,9 @@ import java.util.List;
  * @param recovery    on a standby, how far its replay is behind what it received; null on a primary
  * @param slowQueries the slowest statements since the previous poll, from pg_stat_statements where it is installed
  */
+@io.quarkus.runtime.annotations.RegisterForReflection(targets = {PgHealthReport.class, PgHealthReport.Connections.class,
+        PgHealthReport.ClientGroup.class, PgHealthReport.Session.class, PgHealthReport.Slot.class, PgHealthReport.Standby.class,
+        PgHealthReport.Recovery.class, PgHealthReport.SlowQueries.class, PgHealthReport.Statement.class, PgHealthReport.XidAge.class})
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PgHealthReport(String database, @JsonSerialize(using = ToStringSerializer.class) Instant checkedAt, double pollMillis,
                              String error, String permission, Boolean inRecovery, Connections connections,
