@@ -4,6 +4,7 @@ import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.Human;
@@ -21,7 +22,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -66,11 +66,7 @@ public class AlertService {
             return;
         }
         AlertRuntime r = runtime();
-        scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, "lifeboat-alerts");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = DaemonScheduler.named("lifeboat-alerts");
         long every = Math.max(1000, r.config.evaluateInterval().toMillis());
         scheduler.scheduleWithFixedDelay(this::evaluateQuietly, 0, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::deliverQuietly, DELIVERY_TICK_MILLIS, DELIVERY_TICK_MILLIS, TimeUnit.MILLISECONDS);

@@ -3,6 +3,7 @@ package dev.lifeboat.audit;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,7 +20,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -60,11 +60,7 @@ public class AuditService {
             return;
         }
         this.config = config;
-        thread = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread t = new Thread(task, "lifeboat-audit");
-            t.setDaemon(true);
-            return t;
-        });
+        thread = DaemonScheduler.named("lifeboat-audit");
         config.databases().forEach((name, db) -> {
             if (auditor(db).isEmpty()) {
                 return;

@@ -5,6 +5,7 @@ import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Schedule;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -61,11 +61,7 @@ public class DrillScheduler {
             return;
         }
         Instant startedAt = Instant.now();
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lifeboat-drills");
-            t.setDaemon(true);
-            return t;
-        });
+        executor = DaemonScheduler.named("lifeboat-drills");
         config.databases().keySet().forEach(metrics::register);
         // Provisional plans at once (status shows the first due time); the history decides the real next run.
         config.databases().forEach((name, db) -> plans.put(name, initialPlan(name, db, startedAt)));

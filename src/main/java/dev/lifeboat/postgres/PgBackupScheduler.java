@@ -1,11 +1,12 @@
 package dev.lifeboat.postgres;
 
-import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.catalog.Manifest;
-import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Schedule;
+import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,7 +16,6 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -46,11 +46,7 @@ public class PgBackupScheduler {
         if (ticks != null) {
             return;
         }
-        ticks = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "lifeboat-pg-schedule");
-            t.setDaemon(true);
-            return t;
-        });
+        ticks = DaemonScheduler.named("lifeboat-pg-schedule");
         config.databases().forEach((name, db) -> {
             if (db.type() == DatabaseType.POSTGRES) {
                 metrics.register(name);

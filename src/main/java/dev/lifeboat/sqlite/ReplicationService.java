@@ -1,12 +1,13 @@
 package dev.lifeboat.sqlite;
 
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.DatabaseType;
+import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
-import dev.lifeboat.config.DatabaseConfig;
-import dev.lifeboat.config.LifeboatConfig;
-import dev.lifeboat.UserFacingException;
 import dev.lifeboat.volume.VolumeGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,11 +67,7 @@ public class ReplicationService {
     static java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
     /** How often a running replication re-checks its volume (a write probe: cheap, but not for every sync). */
     static java.time.Duration GUARD_WHILE_RUNNING = java.time.Duration.ofSeconds(10);
-    private final ScheduledExecutorService guardRetries = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread t = new Thread(task, "lifeboat-sqlite-guard");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService guardRetries = DaemonScheduler.named("lifeboat-sqlite-guard");
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -106,11 +102,7 @@ public class ReplicationService {
                 if (metered.add(name)) {
                     registerMetrics(name);
                 }
-                ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(task -> {
-                    Thread t = new Thread(task, "lifeboat-sqlite-" + name);
-                    t.setDaemon(true);
-                    return t;
-                });
+                ScheduledExecutorService thread = DaemonScheduler.named("lifeboat-sqlite-" + name);
                 threads.put(name, thread);
                 Path file = Path.of(db.path().orElseThrow());
                 long[] lastGuard = {System.nanoTime()};

@@ -2,6 +2,7 @@ package dev.lifeboat.volume;
 
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.Human;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,11 +89,7 @@ public class VolumeMonitor {
             checkers.put(name, checker);
             hangAfter.put(name, max(config.volumes().get(name).checkInterval().multipliedBy(2), MIN_HANG));
             registerMetrics(name);
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "lifeboat-volume-" + name);
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledExecutorService executor = DaemonScheduler.named("lifeboat-volume-" + name);
             executors.add(executor);
             long every = config.volumes().get(name).checkInterval().toMillis();
             executor.scheduleWithFixedDelay(() -> runCheck(checker), 0, every, TimeUnit.MILLISECONDS);

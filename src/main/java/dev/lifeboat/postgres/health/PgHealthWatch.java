@@ -6,6 +6,7 @@ import dev.lifeboat.config.HealthConfig;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgUrl;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
@@ -76,11 +76,7 @@ public class PgHealthWatch {
             PgHealthProbe probe = new PgHealthProbe(name, PgUrl.parse(db.url().get()), timeout, h.showQueries(), h.slowQueryCalls());
             probes.add(probe);
             registerMetrics(name);
-            ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "lifeboat-pg-health-" + name);
-                t.setDaemon(true);
-                return t;
-            });
+            ScheduledExecutorService executor = DaemonScheduler.named("lifeboat-pg-health-" + name);
             executors.add(executor);
             long current = generation.get();
             executor.scheduleWithFixedDelay(() -> poll(name, probe, current), 0, h.interval().toMillis(), TimeUnit.MILLISECONDS);
