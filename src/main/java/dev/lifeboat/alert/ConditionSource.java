@@ -9,9 +9,9 @@ import java.util.List;
  *
  * <p>The {@code alert} package owns the sources ({@link BackupConditionSource}, {@link ReplicationConditionSource},
  * {@link VolumeConditionSource}, {@link DrillConditionSource}, {@link DrillOverdueConditionSource},
- * {@link DestinationConditionSource},
+ * {@link DestinationConditionSource}, {@link ReplicaDamagedConditionSource}, {@link PgHealthConditionSource},
  * {@link ConfigConditionSource}): each reads the public state its capability already keeps (backup state, replica
- * stats, volume reports, drill records, destination checks) and turns it into conditions with this package's rules,
+ * stats, volume reports, drill records, destination checks, replica audits, health figures) and turns it into conditions with this package's rules,
  * job history and wording. So dependencies point one way, as for the status API: {@code alert} reads the capabilities
  * and no capability imports {@code alert}. Moving a source into its capability would reverse that for five packages
  * and make the package-private job history, backup-job bridge and duration wording public.

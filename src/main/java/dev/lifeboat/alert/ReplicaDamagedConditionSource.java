@@ -1,8 +1,7 @@
-package dev.lifeboat.audit;
+package dev.lifeboat.alert;
 
-import dev.lifeboat.alert.Condition;
-import dev.lifeboat.alert.ConditionSource;
-import dev.lifeboat.alert.Severity;
+import dev.lifeboat.audit.AuditReport;
+import dev.lifeboat.audit.AuditService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -16,10 +15,11 @@ import java.util.Map;
  * {@code replica-damaged} (critical): the newest point of a database's replica cannot be restored as the destination
  * stands (a missing snapshot, dump or WAL segment, an object of the wrong size). Resolves once an audit finds the
  * newest point restorable again (after the repair the agent starts at once). A database whose destination could not
- * be asked keeps its last state: unreachable is {@code destination-unreachable}'s business.
+ * be asked keeps its last state: unreachable is {@code destination-unreachable}'s business. The audit's own reports
+ * ({@link AuditService}) are the input.
  */
 @ApplicationScoped
-public class ReplicaDamagedConditions implements ConditionSource {
+public class ReplicaDamagedConditionSource implements ConditionSource {
     public static final String RULE = "replica-damaged";
 
     @Inject
