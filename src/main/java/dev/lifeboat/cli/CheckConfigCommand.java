@@ -25,6 +25,10 @@ public class CheckConfigCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("%s is valid: %d destination(s), %d database(s), %d volume(s), %d alert sink(s)%n",
                 config.path(), loaded.destinations().size(), loaded.databases().size(), loaded.volumes().size(),
                 loaded.alerts().sinks().size());
+        if (loaded.databases().isEmpty()) {
+            // Not an error: an agent with only destinations and alerts is a valid set-up, but rarely the intended one.
+            spec.commandLine().getOut().println("warning: " + LifeboatConfig.NO_DATABASES);
+        }
         return 0;
     }
 }

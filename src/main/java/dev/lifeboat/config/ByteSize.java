@@ -27,6 +27,20 @@ public record ByteSize(long bytes) {
         return new ByteSize((long) (number * Math.pow(base, power)));
     }
 
+    /** Every form {@link #parseWithUnit} accepts, as listed in messages. */
+    public static final String FORMS = "512KiB, 16MiB, 2GiB (powers of 1024), 500kB, 16MB, 2GB (powers of 1000) or 4096B";
+
+    /**
+     * Like {@link #parse} but a bare number is refused: in the configuration {@code part-size: 16} reads as 16 bytes
+     * to the parser and as 16 MiB to a reader, so a size key needs its unit.
+     */
+    public static ByteSize parseWithUnit(String text) {
+        if (text.trim().matches("\\d+(\\.\\d+)?")) {
+            throw new IllegalArgumentException("'" + text.trim() + "' is a bare number: write a size with its unit, one of " + FORMS);
+        }
+        return parse(text);
+    }
+
     /** Used by SmallRye Config's implicit converter lookup. */
     public static ByteSize valueOf(String text) {
         return parse(text);

@@ -81,7 +81,9 @@ public final class ConfigLoader {
         List<ConfigProblem> problems = new ArrayList<>();
         Map<String, String> flat = new LinkedHashMap<>();
         Object tree = readYaml(text, problems);
+        List<ConfigProblem> shapeProblems = new ArrayList<>();
         if (tree instanceof Map<?, ?> map) {
+            ConfigShape.check(map, shapeProblems);
             for (Object top : map.keySet()) {
                 if (!TOP_LEVEL_KEYS.contains(String.valueOf(top))) {
                     problems.add(new ConfigProblem(String.valueOf(top), UNKNOWN_KEY + "; the top-level keys are " + String.join(", ", TOP_LEVEL_KEYS)));
@@ -96,16 +98,29 @@ public final class ConfigLoader {
         Set<String> invalidValues = new HashSet<>();
         LifeboatConfig config = onlyUnknownKeys ? map(origin, flat, problems, invalidValues) : null;
         Set<String> leftOut = new HashSet<>();
-        if (config == null && !problems.isEmpty() && problems.stream().allMatch(p -> isUnknownKey(p) || invalidValues.contains(p.key()))) {
-            config = mapTheRest(origin, flat, problems, leftOut);
+        Set<String> pruned = new HashSet<>();
+        shapeProblems.forEach(p -> pruned.add(p.key()));
+        if (config == null && !problems.isEmpty() && problems.stream().allMatch(p -> isUnknownKey(p) || invalidValues.contains(p.key()) || isPruned(p.key(), pruned))) {
+            config = mapTheRest(origin, flat, problems, leftOut, pruned);
         }
         if (config != null) {
             problems.addAll(new ConfigValidator(config, leftOut).validate());
         }
+        // A value of the wrong shape was taken out of the tree; what mapping then says about its key adds nothing.
+        problems.removeIf(p -> shapeProblems.stream().anyMatch(s -> within(p.key(), s.key())));
+        problems.addAll(shapeProblems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(origin, problems.stream().sorted().distinct().toList());
         }
         return config;
+    }
+
+    private static boolean isPruned(String key, Set<String> pruned) {
+        return pruned.stream().anyMatch(s -> within(key, s));
+    }
+
+    private static boolean within(String key, String parent) {
+        return key.equals(parent) || key.startsWith(parent + ".") || key.startsWith(parent + "[");
     }
 
     /** SmallRye reads any unknown word as false; a typo such as {@code path-style: ture} must be an error instead. */
@@ -117,16 +132,32 @@ public final class ConfigLoader {
         };
     }
 
+    private static final Pattern BARE_NUMBER = Pattern.compile("[+-]?\\d+(\\.\\d+)?");
+    /** Every form {@link #duration} accepts, as listed in messages. */
+    static final String DURATION_FORMS = "500ms, 30s, 15m, 1h, 2d or ISO-8601 such as PT30S";
+
+    /**
+     * Quarkus's duration forms without its bare-number one: {@code sync-interval: 5} reads as five seconds to
+     * Quarkus but as five milliseconds (or minutes) to a reader, so a unit is required.
+     */
+    private static Duration duration(String text) {
+        if (BARE_NUMBER.matcher(text.trim()).matches()) {
+            throw new IllegalArgumentException("'" + text.trim() + "' is a bare number: write a duration with its unit, one of " + DURATION_FORMS);
+        }
+        return new DurationConverter().convert(text);
+    }
+
     private static boolean isUnknownKey(ConfigProblem p) {
         return p.message().startsWith(UNKNOWN_KEY);
     }
 
     /**
      * Unknown keys and invalid values do not stop the other checks: maps the file without them so every problem is
-     * reported at once. A required value that was invalid (a database's {@code type}) takes its whole entry out of
+     * reported at once. A required value that was invalid or of the wrong shape (a database's {@code type}) takes its whole entry out of
      * the retry; the entries left out (such as {@code databases.app}) are added to {@code leftOut}.
      */
-    private static LifeboatConfig mapTheRest(Path origin, Map<String, String> flat, List<ConfigProblem> problems, Set<String> leftOut) {
+    private static LifeboatConfig mapTheRest(Path origin, Map<String, String> flat, List<ConfigProblem> problems, Set<String> leftOut,
+                                             Set<String> pruned) {
         Map<String, String> known = new LinkedHashMap<>(flat);
         Map<String, String> removed = new LinkedHashMap<>();
         problems.forEach(p -> known.keySet().removeIf(k -> {
@@ -145,6 +176,9 @@ public final class ConfigLoader {
             boolean progress = false;
             for (ConfigProblem p : again) {
                 String key = removed.get(p.key());
+                if (key == null && isPruned(p.key(), pruned)) {
+                    key = p.key();
+                }
                 if (key == null) {
                     return null;
                 }
@@ -210,8 +244,8 @@ public final class ConfigLoader {
         try {
             SmallRyeConfig config = new SmallRyeConfigBuilder()
                     .withSources(new PropertiesConfigSource(prefixed, origin.toString(), 100))
-                    .withConverter(Duration.class, 200, new DurationConverter())
-                    .withConverter(ByteSize.class, 200, ByteSize::parse)
+                    .withConverter(Duration.class, 200, ConfigLoader::duration)
+                    .withConverter(ByteSize.class, 200, ByteSize::parseWithUnit)
                     .withConverter(Boolean.class, 200, ConfigLoader::strictBoolean)
                     .withMapping(LifeboatConfig.class)
                     .withValidateUnknown(true)
@@ -263,6 +297,9 @@ public final class ConfigLoader {
 
     private static String humanize(String converterMessage) {
         String m = converterMessage.replaceAll(".*(whilst being converted|whose message was) ?", "").replaceAll("SRCFG\\d+: ", "");
+        if (m.contains("is a bare number")) {
+            return m.replaceAll("^(java\\.lang\\.)?\\w*Exception: ", "");
+        }
         if (m.contains("Boolean") || m.contains("boolean")) {
             return "expected true or false";
         }
@@ -270,7 +307,7 @@ public final class ConfigLoader {
             return "expected a whole number";
         }
         if (m.contains("Duration") || m.contains("duration")) {
-            return "expected a duration such as 500ms, 30s, 15m, 1h or 2d";
+            return "expected a duration such as " + DURATION_FORMS;
         }
         return m;
     }

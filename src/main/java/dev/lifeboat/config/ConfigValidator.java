@@ -2,6 +2,7 @@ package dev.lifeboat.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +34,61 @@ final class ConfigValidator {
     List<ConfigProblem> validate() {
         config.destinations().forEach(this::destination);
         config.databases().forEach(this::database);
+        oneDatabasePerFile();
+        apiToken();
         config.volumes().forEach(this::volume);
         alerts(config.alerts());
         config.fly().apiUrl().ifPresent(u -> httpUrl("fly.api-url", u));
         return problems;
+    }
+
+    /** Shortest {@code http.api-token} accepted: a short token can be guessed by trying. */
+    static final int MIN_API_TOKEN_LENGTH = 16;
+
+    /**
+     * Two database entries on one SQLite file would run two replicators that each hold, checkpoint and ship the same
+     * WAL into their own shadow WAL. Paths are compared absolute and normalised (and through symlinks when the file exists).
+     */
+    private void oneDatabasePerFile() {
+        Map<Path, String> firstKeyByFile = new java.util.HashMap<>();
+        config.databases().entrySet().stream()
+                .filter(e -> e.getValue().type() == DatabaseType.SQLITE && e.getValue().path().filter(p -> !p.isBlank()).isPresent())
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> {
+                    String key = "databases." + e.getKey() + ".path";
+                    Path file = sameFileKey(e.getValue().path().get());
+                    if (file == null) {
+                        return;
+                    }
+                    String first = firstKeyByFile.putIfAbsent(file, key);
+                    if (first != null) {
+                        problem(key, "names the same SQLite file as " + first + " (" + file + "); two databases on one file would "
+                                + "replicate it twice into one destination's WAL; keep one of " + first + " and " + key);
+                    }
+                });
+    }
+
+    private static Path sameFileKey(String path) {
+        try {
+            Path normal = Path.of(path).toAbsolutePath().normalize();
+            try {
+                return normal.toRealPath();
+            } catch (java.io.IOException notThereYet) {
+                return normal;
+            }
+        } catch (java.nio.file.InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private void apiToken() {
+        config.http().apiToken().filter(t -> !t.isBlank()).ifPresent(token -> {
+            if (token.length() < MIN_API_TOKEN_LENGTH) {
+                // The token is never shown, not even its length: only that it is too short.
+                problem("http.api-token", "too short: use at least " + MIN_API_TOKEN_LENGTH
+                        + " characters (e.g. from openssl rand -hex 24), or leave it out to disable the POST endpoints");
+            }
+        });
     }
 
     private void problem(String key, String message) {

@@ -17,6 +17,9 @@ public interface LifeboatConfig {
     /** Internal prefix under which the YAML tree is mapped. */
     String PREFIX = "lifeboat";
 
+    /** Said by check-config and status when {@link #databases()} is empty: valid, but nothing is protected. */
+    String NO_DATABASES = "no databases are configured: nothing is backed up or replicated (add a databases: section)";
+
     /** Named places where backups and replicas are stored, referenced by databases' {@code destination}. */
     Map<String, DestinationConfig> destinations();
 

@@ -59,9 +59,9 @@ class ConfigLoaderTest {
                   app: { type: sqlite, path: "${DATA_DIR:/data}/app.db", destination: main }
                 http:
                   api-token: "pa$$word-${TOKEN_SUFFIX}"
-                """, Map.of("TOKEN_SUFFIX", "x1"));
+                """, Map.of("TOKEN_SUFFIX", "x1-long-enough"));
         assertEquals("/data/app.db", c.databases().get("app").path().orElseThrow());
-        assertEquals("pa$word-x1", c.http().apiToken().orElseThrow());
+        assertEquals("pa$word-x1-long-enough", c.http().apiToken().orElseThrow());
     }
 
     @Test
