@@ -19,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -70,7 +71,8 @@ public class StatusAssembler {
                     null, null, null, null);
         }
         return new StatusDocument(API_VERSION, verdict.status(), verdict.reasons(), STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
-                new StatusDocument.ConfigFile(file, true, null), destinations(config), databases(config), volumes(config),
+                new StatusDocument.ConfigFile(file, true, null, config.databases().isEmpty() ? List.of(LifeboatConfig.NO_DATABASES) : null),
+                destinations(config), databases(config), volumes(config),
                 alerts.status());
     }
 

@@ -34,8 +34,12 @@ public record StatusDocument(String apiVersion, Verdict.Status status, List<Verd
      * The configuration file in use and whether it loaded.
      *
      * @param problems what is wrong with it, absent when it is valid
+     * @param warnings what is valid but rarely meant (no databases at all), absent when there is nothing to say
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record ConfigFile(String file, boolean valid, List<String> problems) {
+    public record ConfigFile(String file, boolean valid, List<String> problems, List<String> warnings) {
+        public ConfigFile(String file, boolean valid, List<String> problems) {
+            this(file, valid, problems, null);
+        }
     }
 }
