@@ -133,6 +133,8 @@ final class ConfigValidator {
         if (d.partSize().bytes() < 5L * 1024 * 1024 || d.partSize().bytes() > 5L * 1024 * 1024 * 1024) {
             problem(key + ".part-size", "must be between 5MiB and 5GiB (S3's multipart limits)");
         }
+        timeout(key + ".connect-timeout", d.connectTimeout());
+        timeout(key + ".request-timeout", d.requestTimeout());
     }
 
     private void database(String name, DatabaseConfig db) {
@@ -411,6 +413,12 @@ final class ConfigValidator {
         }
         if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
             problem(key, "not an http(s) URL with a host (the URL is not shown: it may hold a token)");
+        }
+    }
+
+    private void timeout(String key, Duration d) {
+        if (d.isNegative() || d.isZero() || d.compareTo(DestinationConfig.MAX_TIMEOUT) > 0) {
+            problem(key, "must be a positive duration of at most " + DestinationConfig.MAX_TIMEOUT.toMinutes() + "m");
         }
     }
 

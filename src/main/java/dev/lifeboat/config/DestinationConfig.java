@@ -3,6 +3,7 @@ package dev.lifeboat.config;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** Where objects are stored: an S3 bucket (any S3-compatible endpoint) or a local directory. */
@@ -40,6 +41,24 @@ public interface DestinationConfig {
     @WithDefault(DEFAULT_PART_SIZE)
     ByteSize partSize();
 
+    /** S3: longest wait for a TCP connection to the endpoint to open. */
+    @WithName("connect-timeout")
+    @WithDefault(DEFAULT_CONNECT_TIMEOUT)
+    Duration connectTimeout();
+
+    /**
+     * S3: longest one request attempt may go without an answer, both as the socket read timeout and as the limit on
+     * the whole attempt (sending a part of {@link #partSize()} included, so keep it generous on slow links); the SDK
+     * then retries. A black-holed endpoint fails a call after the SDK's four attempts of this each, never by a hung thread.
+     */
+    @WithName("request-timeout")
+    @WithDefault(DEFAULT_REQUEST_TIMEOUT)
+    Duration requestTimeout();
+
     String DEFAULT_REGION = "us-east-1";
+    String DEFAULT_CONNECT_TIMEOUT = "10s";
+    String DEFAULT_REQUEST_TIMEOUT = "60s";
+    /** Upper bound for both timeouts: beyond it a dead endpoint would stall backups and replication too long. */
+    Duration MAX_TIMEOUT = Duration.ofMinutes(10);
     String DEFAULT_PART_SIZE = "16MiB";
 }

@@ -88,6 +88,8 @@ class MalformedConfigTest {
                 row("bare part-size", "destinations:\n  main: { url: 'file:///tmp/x', part-size: 16 }\n", "destinations.main.part-size", "16MiB"),
                 row("bare part-size lists forms", "destinations:\n  main: { url: 'file:///tmp/x', part-size: 16 }\n",
                         "destinations.main.part-size", "512KiB"),
+                row("bare request-timeout", "destinations:\n  main: { url: 's3://bucket/x', request-timeout: 60 }\n",
+                        "destinations.main.request-timeout", "bare number"),
                 row("bare scratch-space", SQLITE + "    drill: { scratch-space: 1048576 }\n", "databases.app.drill.scratch-space", "'1048576' is a bare number"),
                 row("bare warn-bytes", POSTGRES + "    health: { replication-lag: { warn-bytes: 1000 } }\n",
                         "databases.pg.health.replication-lag.warn-bytes", "bare number"),
