@@ -8,6 +8,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -29,6 +31,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,15 +64,18 @@ public final class S3Store implements ObjectStore {
     private final String prefix;
     private final String endpoint;
     private final int partSize;
+    /** The configured timeouts as a failure message names them, e.g. "connect-timeout 10s, request-timeout 60s". */
+    private final String timeouts;
     private final ExecutorService partUploader = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("s3-part-", 0).factory());
 
-    S3Store(S3Client s3, String bucket, String prefix, String endpoint, int partSize) {
+    S3Store(S3Client s3, String bucket, String prefix, String endpoint, int partSize, String timeouts) {
         this.s3 = s3;
         this.bucket = bucket;
         this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         this.endpoint = endpoint;
         this.partSize = partSize;
+        this.timeouts = timeouts;
     }
 
     /** Builds a client for the destination; creates the bucket when configured to and it is missing. */
@@ -82,8 +88,11 @@ public final class S3Store implements ObjectStore {
                 : DefaultCredentialsProvider.builder().build();
         var builder = S3Client.builder()
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(10))
-                        .socketTimeout(Duration.ofSeconds(60)))
+                        .connectionTimeout(d.connectTimeout())
+                        .socketTimeout(d.requestTimeout()))
+                // The socket timeout bounds each read; this bounds the whole attempt (a trickling answer, a part
+                // upload into a black hole), so no caller waits longer than the SDK's retries of it.
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(d.requestTimeout()))
                 .region(Region.of(d.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(d.pathStyle())
@@ -95,11 +104,16 @@ public final class S3Store implements ObjectStore {
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         d.endpoint().ifPresent(e -> builder.endpointOverride(URI.create(e)));
         S3Store store = new S3Store(builder.build(), bucket, path, d.endpoint().orElse("aws:" + d.region()),
-                (int) Math.min(d.partSize().bytes(), Integer.MAX_VALUE - 64));
+                (int) Math.min(d.partSize().bytes(), Integer.MAX_VALUE - 64),
+                "connect-timeout " + text(d.connectTimeout()) + ", request-timeout " + text(d.requestTimeout()));
         if (d.createBucket()) {
             store.createBucketIfMissing();
         }
         return store;
+    }
+
+    private static String text(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 
     private void createBucketIfMissing() throws IOException {
@@ -137,8 +151,21 @@ public final class S3Store implements ObjectStore {
                 : e.getMessage();
         if (e instanceof NoSuchBucketException) {
             reason = "bucket '" + bucket + "' does not exist; create it or set create-bucket: true";
+        } else if (timedOut(e)) {
+            reason = "timed out (" + timeouts + " per attempt, after the SDK's retries): " + reason;
         }
         return new IOException("S3 " + action + " failed on " + describe() + ": " + reason, e);
+    }
+
+    /** A connect or read timeout of the HTTP client, or the SDK's own attempt or call timeout. */
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException || t instanceof ApiCallAttemptTimeoutException
+                    || t instanceof ApiCallTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private <T> T call(java.util.function.Supplier<T> request, String action) throws IOException {
