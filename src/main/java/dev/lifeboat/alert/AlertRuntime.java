@@ -67,7 +67,7 @@ final class AlertRuntime implements AutoCloseable {
         var d = config.delivery();
         Deliverer deliverer = new Deliverer(outbox, sinks, clock, random, new Backoff(d.initialBackoff(), d.maxBackoff()),
                 d.maxAttempts(), d.timeout(), listener);
-        Heartbeat heartbeat = config.heartbeat().map(h -> new Heartbeat(h, config.evaluateInterval(), d.timeout(), clock)).orElse(null);
+        Heartbeat heartbeat = config.heartbeat().map(h -> new Heartbeat(h, config.evaluateInterval(), d.timeout(), clock, deliverer.http())).orElse(null);
         return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer, new JobHistory(stateDir), persistence, heartbeat);
     }
 
@@ -87,9 +87,6 @@ final class AlertRuntime implements AutoCloseable {
 
     @Override
     public void close() {
-        deliverer.close();
-        if (heartbeat != null) {
-            heartbeat.close();
-        }
+        deliverer.close(); // the heartbeat's client too
     }
 }

@@ -149,6 +149,11 @@ final class Deliverer {
     }
 
     /** Releases the HTTP client's threads and connections. */
+    /** The client every sink request goes through; the heartbeat shares it. */
+    HttpClient http() {
+        return http;
+    }
+
     void close() {
         http.close();
     }

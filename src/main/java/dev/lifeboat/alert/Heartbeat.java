@@ -25,7 +25,7 @@ import java.util.Map;
  * health-gated {@code heartbeat-url} is the model. The URL is a credential: status shows its origin only and errors
  * are scrubbed of it.
  */
-final class Heartbeat implements AutoCloseable {
+final class Heartbeat {
     private static final Logger LOG = Logger.getLogger(Heartbeat.class);
     /** Rules not evaluated for this many evaluate-intervals mean a blind agent: no ping. */
     static final int STALE_EVALUATIONS = 3;
@@ -62,14 +62,15 @@ final class Heartbeat implements AutoCloseable {
     private boolean pauseLogged;
     private final FailureLog pings = new FailureLog(LOG, "heartbeat ping");
 
-    Heartbeat(AlertsConfig.HeartbeatConfig config, Duration evaluateInterval, Duration timeout, Clock clock) {
+    /** {@code http} is the sinks' client (the deliverer's): one client, one selector thread, for every outgoing request. */
+    Heartbeat(AlertsConfig.HeartbeatConfig config, Duration evaluateInterval, Duration timeout, Clock clock, HttpClient http) {
         // a Sink only for its redaction of the URL (target, scrub); it never renders or sends notifications
         this.endpoint = new Sink("heartbeat", "heartbeat", config.url().orElseThrow(), null, Severity.CRITICAL, List.of(), Map.of());
         this.interval = config.interval();
         this.maxEvaluationAge = evaluateInterval.multipliedBy(STALE_EVALUATIONS).plus(interval);
         this.timeout = timeout.compareTo(interval) < 0 ? timeout : interval;
         this.clock = clock;
-        this.http = HttpClient.newBuilder().connectTimeout(this.timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = http;
     }
 
     /**
@@ -137,10 +138,5 @@ final class Heartbeat implements AutoCloseable {
 
     synchronized Status status() {
         return new Status(endpoint.target(), interval.toString(), lastPingAt, lastPingOk, lastError, pausedSince, paused);
-    }
-
-    @Override
-    public void close() {
-        http.close();
     }
 }

@@ -39,7 +39,7 @@ public final class BackupAudit {
         List<Problem> problems = new ArrayList<>();
         List<Manifest> backups = new ArrayList<>();
         for (ObjectInfo o : listed.values()) {
-            if (!o.key().startsWith(BackupCatalog.MANIFESTS) || !o.key().endsWith(".json")) {
+            if (!BackupCatalog.isManifestKey(o.key())) {
                 continue;
             }
             Manifest m = manifests.get(o.key());

@@ -62,6 +62,11 @@ public final class BackupCatalog {
         return MANIFESTS + id + MANIFEST_SUFFIX;
     }
 
+    /** True when {@code key} (relative to the database's folder) names a manifest. */
+    static boolean isManifestKey(String key) {
+        return key.startsWith(MANIFESTS) && key.endsWith(MANIFEST_SUFFIX);
+    }
+
     /**
      * Every readable manifest, oldest first by {@link Manifest#startedAt()} (never by id or key). A manifest
      * that cannot be read or parsed is logged and left out — and its data is never treated as an orphan.

@@ -247,13 +247,8 @@ final class PostgresDrill implements Drill {
         }
     }
 
-    /** Through the pgjdbc driver directly, as {@code PgSession} does: DriverManager's registry is global and class-loader sensitive. */
     private static Connection jdbc(PgUrl url) throws SQLException {
-        Connection c = new org.postgresql.Driver().connect(url.jdbcUrl(), url.jdbcProperties());
-        if (c == null) {
-            throw new SQLException("the PostgreSQL driver does not accept " + url.jdbcUrl());
-        }
-        return c;
+        return url.connect(new java.util.Properties());
     }
 
     /** Session-level advisory lock on the maintenance connection: two agents never drill the same database on one server at once. */

@@ -35,12 +35,7 @@ public final class PgSession implements AutoCloseable {
     /** Connects; the message names the server (never the password) and the driver's reason. */
     public static PgSession open(PgUrl url) throws IOException {
         try {
-            // The driver directly, not DriverManager: its registry is global and class-loader sensitive.
-            Connection c = new org.postgresql.Driver().connect(url.jdbcUrl(), url.jdbcProperties());
-            if (c == null) {
-                throw new SQLException("the PostgreSQL driver does not accept " + url.jdbcUrl());
-            }
-            return new PgSession(c, url);
+            return new PgSession(url.connect(new java.util.Properties()), url);
         } catch (SQLException e) {
             throw new IOException("cannot connect to " + url + ": " + url.redact(String.valueOf(e.getMessage())), e);
         }

@@ -102,6 +102,20 @@ public record PgUrl(String host, int port, String database, String user, String 
         return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + encode(database);
     }
 
+    /**
+     * Connects through the pgjdbc driver directly, not DriverManager (its registry is global and class-loader
+     * sensitive), with {@link #jdbcProperties()} and then {@code overrides} ({@code ApplicationName}, timeouts).
+     */
+    public java.sql.Connection connect(Properties overrides) throws java.sql.SQLException {
+        Properties p = jdbcProperties();
+        p.putAll(overrides);
+        java.sql.Connection c = new org.postgresql.Driver().connect(jdbcUrl(), p);
+        if (c == null) {
+            throw new java.sql.SQLException("the PostgreSQL driver does not accept " + jdbcUrl());
+        }
+        return c;
+    }
+
     /** pgjdbc properties: credentials and the libpq parameters pgjdbc understands under the same names. */
     public Properties jdbcProperties() {
         Properties p = new Properties();

@@ -67,15 +67,12 @@ public final class PgHealthProbe implements AutoCloseable {
     }
 
     private void connect() throws SQLException {
-        Properties props = url.jdbcProperties();
+        Properties props = new Properties();
         props.setProperty("ApplicationName", APPLICATION_NAME);
         long timeoutSeconds = Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
         props.setProperty("connectTimeout", Long.toString(timeoutSeconds + 5));
         props.setProperty("socketTimeout", Long.toString(timeoutSeconds + 10));
-        Connection c = new org.postgresql.Driver().connect(url.jdbcUrl(), props);
-        if (c == null) {
-            throw new SQLException("the PostgreSQL driver does not accept " + url.jdbcUrl());
-        }
+        Connection c = url.connect(props);
         try (Statement st = c.createStatement()) {
             st.execute("SET statement_timeout = " + Math.max(1, statementTimeout.toMillis()));
         } catch (SQLException e) {
