@@ -26,7 +26,7 @@ public final class BackupState {
     private long failures;
 
     /** Marks a run as started; false (and nothing changes) when one is already running. */
-    synchronized boolean tryStart() {
+    public synchronized boolean tryStart() {
         if (running) {
             return false;
         }
@@ -34,7 +34,8 @@ public final class BackupState {
         return true;
     }
 
-    synchronized void finished() {
+    /** Marks the run started with {@link #tryStart()} as over. */
+    public synchronized void finished() {
         running = false;
     }
 

@@ -4,6 +4,7 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.postgres.health.PgHealthReport;
 import dev.lifeboat.postgres.health.PgHealthWatch;
 import dev.lifeboat.testing.Await;
@@ -34,6 +35,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +59,9 @@ class PgHealthAlertTest {
 
     @Inject
     AlertService alerts;
+
+    @Inject
+    PgBackupService backups;
 
     private PostgresServer pg;
     private Receiver receiver;
@@ -259,6 +264,26 @@ class PgHealthAlertTest {
         await("app", "a good poll after the connection was killed", x -> x.checkedAt().isAfter(killed));
         List<Integer> again = watchPids();
         assertTrue(again.size() == 1 && !again.equals(pids), "one new connection: " + pids + " then " + again);
+    }
+
+    /** A backup holds two connections of its own; meanwhile the watch holds none, so the agent never holds more than two. */
+    @Test
+    void theWatchLetsItsConnectionGoWhileABackupRuns() throws Exception {
+        await("app", "a first report", x -> true);
+        assertEquals(1, watchPids().size(), "the watch's connection");
+        assertTrue(backups.state("app").tryStart(), "no backup was running");
+        try {
+            java.time.Instant deadline = java.time.Instant.now().plusSeconds(30);
+            while (!watchPids().isEmpty() && java.time.Instant.now().isBefore(deadline)) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of(), watchPids(), "no watch connection while the backup runs");
+        } finally {
+            backups.state("app").finished();
+        }
+        java.time.Instant over = java.time.Instant.now();
+        await("app", "a poll after the backup", x -> x.checkedAt().isAfter(over));
+        assertEquals(1, watchPids().size(), "the watch connects again");
     }
 
     @Test

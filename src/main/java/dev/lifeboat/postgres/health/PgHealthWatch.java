@@ -4,6 +4,7 @@ import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.HealthConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.postgres.PgUrl;
 import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.runtime.DaemonScheduler;
@@ -52,6 +53,9 @@ public class PgHealthWatch {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    PgBackupService backups;
+
     private final Map<String, PgHealthReport> latest = new ConcurrentHashMap<>();
     private final Map<String, FailureLog> failures = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
@@ -92,6 +96,12 @@ public class PgHealthWatch {
     }
 
     private void poll(String name, PgHealthProbe probe, long started) {
+        if (backups.state(name).running()) {
+            // A backup holds two connections (its session and pg_dump's): the watch lets its own go meanwhile, so the
+            // agent never holds more than two to the database. Status keeps the last figures, with their time.
+            probe.close();
+            return;
+        }
         PgHealthReport report = probe.poll();
         if (generation.get() != started) {
             return;
