@@ -133,11 +133,11 @@ final class Continuity {
                 byte[] a = shadow.read(g, state.index, state.copied - fs, fs);
                 byte[] b = copier.readWal(state.copied - fs, fs);
                 if (b == null || !Arrays.equals(a, b)) {
-                    return "WAL was overwritten while Lifeboat was not running";
+                    return "WAL was overwritten while Lifeboat did not hold the database (not running, or waiting for space)";
                 }
             }
         } else if (!tailIntact(now)) {
-            return "WAL was reset while Lifeboat was not running";
+            return "WAL was reset while Lifeboat did not hold the database (not running, or waiting for space)";
         } else {
             copier.nextLife(now);
         }

@@ -79,6 +79,8 @@ public final class Replicator implements AutoCloseable {
     private final Checkpoints checkpoints;
     private final ObjectStore store;
     private final ReplicaCodec codec;
+    /** The last sync failed for lack of space on the volume: see {@link OutOfSpace}. */
+    private boolean outOfSpace;
     /** Why a new generation was asked for (the audit found the replica damaged), until the sync thread starts it. */
     private volatile String newGenerationRequest;
 
@@ -147,13 +149,15 @@ public final class Replicator implements AutoCloseable {
             stats.syncs.incrementAndGet();
             stats.lastSyncAt = Instant.now();
             syncFailures.succeeded();
+            outOfSpace = false;
         } catch (IOException | SQLException | RuntimeException | Error e) {
             // Errors too (an OutOfMemoryError): one escaping the scheduled task would silently end replication.
             stats.syncErrors.incrementAndGet();
             stats.lastError = e.getMessage();
             stats.lastErrorAt = Instant.now();
             syncFailures.failed(e.toString());
-            if (e instanceof SQLException || e instanceof Error) {
+            outOfSpace = OutOfSpace.causedBy(e);
+            if (e instanceof SQLException || e instanceof Error || outOfSpace) {
                 link.close(); // start over from the shadow and the replica on the next sync
             }
         }
@@ -172,6 +176,9 @@ public final class Replicator implements AutoCloseable {
             state.generation = null;
         }
         if (!link.isOpen()) {
+            if (outOfSpace) {
+                OutOfSpace.requireRoomToCopy(db, walPath);
+            }
             link.open();
             dbFileKey = key;
             try {

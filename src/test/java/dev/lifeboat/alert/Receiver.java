@@ -8,20 +8,20 @@ import java.util.List;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 /** A real HTTP receiver for notifications: WireMock standalone, in-process, on a free loopback port. */
-final class Receiver implements AutoCloseable {
-    final WireMockServer server;
+public final class Receiver implements AutoCloseable {
+    public final WireMockServer server;
 
-    Receiver() {
+    public Receiver() {
         server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
                 .containerThreads(10).jettyAcceptors(1));
         server.start();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return "http://127.0.0.1:" + server.port() + path;
     }
 
-    List<LoggedRequest> requests() {
+    public List<LoggedRequest> requests() {
         return server.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
     }
 
