@@ -5,20 +5,17 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.lifeboat.alert.AlertState.Status;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
+import dev.lifeboat.http.Problem;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,7 +28,8 @@ import java.util.TreeMap;
  * {@code GET /api/v1/alerts}: firing, pending and recently resolved alerts, the outbox and the sinks (targets shown
  * as scheme://host only). {@code POST /api/v1/alerts/test}: queues a test notification to every sink (or those
  * named by {@code ?sink=}), tries to deliver it at once and reports per sink; needs {@code http.api-token} as
- * {@code Authorization: Bearer <token>} and is disabled (403) while no token is configured.
+ * {@code Authorization: Bearer <token>} and is disabled (403) while no token is configured, both checked by
+ * {@link dev.lifeboat.http.ApiTokens} before this class sees the request. Errors are {@link Problem} bodies.
  */
 @Path("/api/v1/alerts")
 @Produces(MediaType.APPLICATION_JSON)
@@ -83,11 +81,7 @@ public class AlertsResource {
 
     @POST
     @Path("/test")
-    public Response test(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @QueryParam("sink") List<String> sinkNames) throws IOException {
-        Optional<Response> denied = checkToken(authorization);
-        if (denied.isPresent()) {
-            return denied.get();
-        }
+    public Response test(@QueryParam("sink") List<String> sinkNames) throws IOException {
         AlertRuntime r;
         try {
             r = alerts.runtime();
@@ -123,33 +117,15 @@ public class AlertsResource {
         return Response.status(allDelivered ? 200 : 502).entity(new TestReport(allDelivered, results)).build();
     }
 
-    /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
-    private Optional<Response> checkToken(String authorization) {
-        Optional<String> token;
-        try {
-            token = active.get().http().apiToken().filter(t -> !t.isBlank());
-        } catch (InvalidConfigException e) {
-            return Optional.of(error(Response.Status.SERVICE_UNAVAILABLE, "the configuration is invalid, so the API token is unknown; fix it (see /api/v1/status)"));
-        }
-        if (token.isEmpty()) {
-            return Optional.of(error(Response.Status.FORBIDDEN,
-                    "POST endpoints are disabled because http.api-token is not set; set it in " + active.path()
-                    + " (for example api-token: ${LIFEBOAT_API_TOKEN}) and send Authorization: Bearer <token>"));
-        }
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.get().getBytes(StandardCharsets.UTF_8))) {
-            return Optional.of(Response.status(Response.Status.UNAUTHORIZED).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .entity(Map.of("error", "missing or wrong API token; send Authorization: Bearer <http.api-token>"))
-                    .type(MediaType.APPLICATION_JSON).build());
-        }
-        return Optional.empty();
-    }
-
     private static List<AlertView> withStatus(Collection<AlertState> states, Status status) {
         return states.stream().filter(a -> a.status() == status).map(AlertView::of).toList();
     }
 
     private static Response error(Response.Status status, String message) {
-        return Response.status(status).entity(Map.of("error", message)).type(MediaType.APPLICATION_JSON).build();
+        return new Problem("/problems/" + switch (status) {
+            case CONFLICT -> "no-sinks";
+            case NOT_FOUND -> "no-such-sink";
+            default -> "config-invalid";
+        }, status.getReasonPhrase(), status.getStatusCode(), message).response();
     }
 }

@@ -4,9 +4,11 @@ import dev.lifeboat.alert.AlertService;
 import dev.lifeboat.alert.Verdict;
 import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.InvalidConfigException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.drill.DrillStatus;
+import dev.lifeboat.http.Problem;
 import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.postgres.health.PgHealthWatch;
 import dev.lifeboat.runtime.FlyEnvironment;
@@ -76,20 +78,29 @@ public class StatusAssembler {
                 alerts.status());
     }
 
-    private SortedMap<String, DestinationStatus> destinations(LifeboatConfig config) {
+    /** The configured database {@code name}, or a 404 problem: the one lookup every {@code /databases/{db}} endpoint makes. */
+    DatabaseConfig database(LifeboatConfig config, String name) {
+        DatabaseConfig db = config.databases().get(name);
+        if (db == null) {
+            throw Problem.noSuchDatabase(name).exception();
+        }
+        return db;
+    }
+
+    SortedMap<String, DestinationStatus> destinations(LifeboatConfig config) {
         SortedMap<String, DestinationStatus> out = new TreeMap<>();
         var checks = destinations.lastChecks();
         config.destinations().forEach((name, d) -> out.put(name, DestinationStatus.of(d, checks.get(name))));
         return out;
     }
 
-    private SortedMap<String, DatabaseStatus> databases(LifeboatConfig config) {
+    SortedMap<String, DatabaseStatus> databases(LifeboatConfig config) {
         SortedMap<String, DatabaseStatus> out = new TreeMap<>();
         config.databases().forEach((name, db) -> out.put(name, DatabaseStatus.of(name, db, this)));
         return out;
     }
 
-    private SortedMap<String, VolumeEntry> volumes(LifeboatConfig config) {
+    SortedMap<String, VolumeEntry> volumes(LifeboatConfig config) {
         SortedMap<String, VolumeEntry> out = new TreeMap<>();
         config.volumes().forEach((name, v) -> out.put(name, volumeMonitor.report(name)
                 .map(report -> new VolumeEntry(v.path(), v.requireMount(), null, VolumeStatus.of(report)))

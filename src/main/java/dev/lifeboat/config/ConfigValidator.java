@@ -82,11 +82,16 @@ final class ConfigValidator {
     }
 
     private void apiToken() {
-        config.http().apiToken().filter(t -> !t.isBlank()).ifPresent(token -> {
+        token("http.api-token", config.http().apiToken(), "disable the POST endpoints");
+        token("http.read-token", config.http().readToken(), "leave the GET endpoints open");
+    }
+
+    private void token(String key, java.util.Optional<String> value, String withoutIt) {
+        value.filter(t -> !t.isBlank()).ifPresent(token -> {
             if (token.length() < MIN_API_TOKEN_LENGTH) {
                 // The token is never shown, not even its length: only that it is too short.
-                problem("http.api-token", "too short: use at least " + MIN_API_TOKEN_LENGTH
-                        + " characters (e.g. from openssl rand -hex 24), or leave it out to disable the POST endpoints");
+                problem(key, "too short: use at least " + MIN_API_TOKEN_LENGTH
+                        + " characters (e.g. from openssl rand -hex 24), or leave it out to " + withoutIt);
             }
         });
     }

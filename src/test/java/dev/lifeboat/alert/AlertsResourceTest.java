@@ -71,12 +71,12 @@ class AlertsResourceTest {
     @Test
     void testEndpointNeedsTheToken() {
         install(false);
-        given().post("/api/v1/alerts/test").then().statusCode(403).body("error", containsString("http.api-token is not set"));
+        given().post("/api/v1/alerts/test").then().statusCode(403).contentType("application/problem+json").body("detail", containsString("http.api-token is not set"));
         install(true);
         given().post("/api/v1/alerts/test").then().statusCode(401).header("WWW-Authenticate", "Bearer");
         given().header("Authorization", "Bearer wrong").post("/api/v1/alerts/test").then().statusCode(401);
         given().header("Authorization", "Bearer " + TOKEN).queryParam("sink", "nope").post("/api/v1/alerts/test")
-                .then().statusCode(404).body("error", containsString("no alert sink named 'nope'"));
+                .then().statusCode(404).body("detail", containsString("no alert sink named 'nope'"));
         receiver.server.verify(0, postRequestedFor(urlEqualTo(SLACK_PATH)));
     }
 

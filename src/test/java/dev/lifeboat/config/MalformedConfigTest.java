@@ -97,6 +97,7 @@ class MalformedConfigTest {
                 // The HTTP API token.
                 row("short api-token", SQLITE + "http: { api-token: short }\n", "http.api-token", "at least 16 characters"),
                 row("15-character api-token", SQLITE + "http: { api-token: abcdefghijklmno }\n", "http.api-token", "too short"),
+                row("15-character read-token", SQLITE + "http: { read-token: abcdefghijklmno }\n", "http.read-token", "too short"),
                 // Two databases on one SQLite file.
                 row("same absolute path", DEST + "databases:\n  a: { type: sqlite, path: /data/app.db, destination: main }\n"
                         + "  b: { type: sqlite, path: /data/app.db, destination: main }\n", "databases.b.path", "databases.a.path"),
