@@ -50,6 +50,6 @@ public class DatabasesResource {
     public DatabaseView database(@PathParam("db") String name) {
         LifeboatConfig config = active.get();
         var db = assembler.database(config, name);
-        return DatabaseView.of(name, db, DatabaseStatus.of(name, db, assembler), config.volumes());
+        return DatabaseView.of(name, db, assembler.databaseStatus(name, db), config.volumes());
     }
 }

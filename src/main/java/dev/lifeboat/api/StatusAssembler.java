@@ -87,6 +87,11 @@ public class StatusAssembler {
         return db;
     }
 
+    /** What the status document says about one database (call through the bean: it reads the injected capabilities). */
+    DatabaseStatus databaseStatus(String name, DatabaseConfig db) {
+        return DatabaseStatus.of(name, db, this);
+    }
+
     SortedMap<String, DestinationStatus> destinations(LifeboatConfig config) {
         SortedMap<String, DestinationStatus> out = new TreeMap<>();
         var checks = destinations.lastChecks();
