@@ -23,6 +23,7 @@ public record AlertState(String rule, String subject, Severity severity, Status 
                          Instant lastReportedAt) {
 
     /** Lifecycle states. A condition that clears while pending is dropped without any notification. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "AlertStatus")
     public enum Status { PENDING, FIRING, RESOLVED }
 
     public AlertState {

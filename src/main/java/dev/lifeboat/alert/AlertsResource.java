@@ -14,6 +14,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -63,6 +69,10 @@ public class AlertsResource {
     }
 
     @GET
+    @Tag(name = "alerts", description = "Alerts, the outbox and the sinks")
+    @Operation(summary = "List the alerts", description = "Firing, pending and recently resolved alerts, the outbox and the "
+            + "sinks (targets as scheme://host only). 503 while the configuration is invalid.")
+    @APIResponse(responseCode = "200", description = "the alerts", content = @Content(schema = @Schema(implementation = AlertList.class)))
     public Response list() {
         AlertRuntime r;
         try {
@@ -81,6 +91,17 @@ public class AlertsResource {
 
     @POST
     @Path("/test")
+    @Tag(name = "alerts")
+    @SecurityRequirement(name = "bearer")
+    @Operation(summary = "Send a test notification", description = "Queues a test notification to every sink (or those named "
+            + "by sink), tries to deliver it at once and reports per sink: 200 when all took it, 502 otherwise. Needs "
+            + "Authorization: Bearer <http.api-token>.")
+    @APIResponse(responseCode = "200", description = "every sink took it", content = @Content(schema = @Schema(implementation = TestReport.class)))
+    @APIResponse(responseCode = "401", description = "missing or wrong token", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "no http.api-token is configured", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "no sink of that name", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "no sinks are configured", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "502", description = "a sink did not take it", content = @Content(schema = @Schema(implementation = TestReport.class)))
     public Response test(@QueryParam("sink") List<String> sinkNames) throws IOException {
         AlertRuntime r;
         try {

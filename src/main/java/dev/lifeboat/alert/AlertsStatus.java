@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 
 /** The {@code alerts} section of {@code GET /api/v1/status}: what is firing and whether notifications get out. */
+@org.eclipse.microprofile.openapi.annotations.media.Schema(oneOf = {AlertsStatus.Running.class, AlertsStatus.Unavailable.class})
 public sealed interface AlertsStatus permits AlertsStatus.Running, AlertsStatus.Unavailable {
     /** Deliveries listed per outbox queue in the status (the alerts API lists more). */
     int LISTED = 10;
@@ -17,6 +18,7 @@ public sealed interface AlertsStatus permits AlertsStatus.Running, AlertsStatus.
      * @param persistence     whether the alert state and the outbox reach the disk
      * @param heartbeat       the dead man's switch, absent when not configured
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "AlertsRunning")
     record Running(List<AlertView> firing, long pending, Instant lastEvaluatedAt, int sinks, OutboxView outbox,
                    Persistence persistence, @JsonInclude(JsonInclude.Include.NON_NULL) Heartbeat.Status heartbeat) implements AlertsStatus {
         static Running of(AlertRuntime r) {
@@ -36,6 +38,7 @@ public sealed interface AlertsStatus permits AlertsStatus.Running, AlertsStatus.
      * @param since when writes started failing
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "AlertsPersistence")
     record Persistence(boolean ok, String error, Instant since) {
         static Persistence of(PersistenceHealth health) {
             return health.failure().map(f -> new Persistence(false, f.error(), f.since())).orElse(new Persistence(true, null, null));
@@ -43,6 +46,7 @@ public sealed interface AlertsStatus permits AlertsStatus.Running, AlertsStatus.
     }
 
     /** Alerting could not be set up (invalid configuration, unusable state directory); {@code error} says why. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "AlertsUnavailable")
     record Unavailable(String error) implements AlertsStatus {
     }
 }

@@ -41,6 +41,7 @@ final class Heartbeat {
      * @param pausedSince when pings stopped because the verdict is failing or the rules went unevaluated
      * @param paused      why they stopped
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "HeartbeatStatus")
     public record Status(String target, String interval, @JsonInclude(JsonInclude.Include.NON_NULL) Instant lastPingAt,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean lastPingOk,
                          @JsonInclude(JsonInclude.Include.NON_NULL) String lastError,

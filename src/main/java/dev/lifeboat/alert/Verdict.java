@@ -19,6 +19,7 @@ import java.util.Locale;
  * @param reasons every pending or firing alert that sets the status, critical first
  */
 public record Verdict(Status status, List<Reason> reasons) {
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "VerdictStatus", description = "ok, degraded or failing")
     public enum Status {
         OK, DEGRADED, FAILING;
 
@@ -35,6 +36,7 @@ public record Verdict(Status status, List<Reason> reasons) {
      * @param severity {@code critical} (makes the verdict failing) or {@code warning} (degraded)
      * @param since    when its condition started to hold; absent when the alert states are unknown
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "Reason")
     public record Reason(String rule, String subject, String severity, String summary,
                          @JsonInclude(JsonInclude.Include.NON_NULL) Instant since) {
     }

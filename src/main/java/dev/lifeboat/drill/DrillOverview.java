@@ -42,6 +42,7 @@ public record DrillOverview(Instant nextRunAt, Instant runningSince, @JsonUnwrap
     }
 
     /** One drill in short: a {@link DrillRecord} without its checks; {@code error} is absent when it passed. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "DrillSummary")
     public record Summary(String id, String outcome, String trigger, String backupId, Instant backupTime, Instant startedAt,
                           Instant finishedAt, Long restoreMillis, long durationMillis, Long rpoSeconds, long storedBytes,
                           @JsonInclude(JsonInclude.Include.NON_NULL) String error) {

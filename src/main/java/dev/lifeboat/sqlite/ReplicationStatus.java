@@ -8,6 +8,7 @@ import java.time.Instant;
  * The {@code replication} entry of a SQLite database in the status API: either what a running replication has done,
  * or why the volume guard refused to start it. Never holds secrets (errors come from I/O messages on paths and keys).
  */
+@org.eclipse.microprofile.openapi.annotations.media.Schema(oneOf = {ReplicationStatus.Replicating.class, ReplicationStatus.Refused.class})
 public sealed interface ReplicationStatus permits ReplicationStatus.Replicating, ReplicationStatus.Refused {
 
     /**
@@ -22,6 +23,7 @@ public sealed interface ReplicationStatus permits ReplicationStatus.Replicating,
      * @param generationsStarted generations started by this agent
      * @param lastError         the last sync error, absent when there was none
      */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "Replicating")
     record Replicating(String state, String generation, String index, long offset, double lagSeconds, long walBytes,
                        Instant lastSnapshotAt, Instant lastSyncAt, Instant lastShipAt, double lastWriterHoldSeconds,
                        long syncs, long syncErrors, long checkpoints, long checkpointErrors, long snapshots, long segments,
@@ -31,6 +33,7 @@ public sealed interface ReplicationStatus permits ReplicationStatus.Replicating,
     }
 
     /** Replication of the database was refused (its volume failed the guard); {@code refused} says why. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "ReplicationRefused")
     record Refused(String refused) implements ReplicationStatus {
     }
 }

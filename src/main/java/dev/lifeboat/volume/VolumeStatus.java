@@ -27,6 +27,7 @@ public record VolumeStatus(boolean healthy, @JsonSerialize(using = ToStringSeria
                            List<String> databases, FlyFindings fly, List<Failing> failing) {
 
     /** One failing condition: its id ({@code not_mounted}...), severity ({@code critical}...) and reason. */
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "VolumeCondition")
     public record Failing(String condition, String severity, String reason) {
     }
 
