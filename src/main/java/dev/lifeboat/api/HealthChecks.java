@@ -1,5 +1,7 @@
 package dev.lifeboat.api;
 
+import dev.lifeboat.alert.AlertService;
+import dev.lifeboat.alert.Verdict;
 import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.InvalidConfigException;
@@ -13,9 +15,12 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * {@code /q/health/ready}: up when the configuration is valid, every destination answered its last check and no
- * database's newest point was found damaged by the replica audit.
- * Destinations are checked in the background so that a slow store never makes the health endpoint slow.
+ * {@code /q/health/ready}: up unless the verdict is {@code failing} ({@link Verdict}: a critical alert is pending or
+ * firing, or the configuration does not load), so readiness, {@code GET /api/v1/status}, the page and the alerts give
+ * one answer from the same conditions. The response's data names the verdict, each reason
+ * ({@code <rule>/<subject>}) and, for reference, each destination's last check and each damaged replica.
+ * Destinations are checked in the background so that a slow store never makes the health endpoint slow; the verdict
+ * follows a change at the next alert evaluation ({@code alerts.evaluate-interval}).
  */
 @Readiness
 @ApplicationScoped
@@ -28,6 +33,9 @@ public class HealthChecks implements HealthCheck {
 
     @Inject
     AuditService audits;
+
+    @Inject
+    AlertService alerts;
 
     /** Refreshes destination reachability; the first check happens right after start-up. */
     @Scheduled(every = "${lifeboat.destination-check-interval:30s}", delay = 1, delayUnit = java.util.concurrent.TimeUnit.SECONDS,
@@ -43,26 +51,19 @@ public class HealthChecks implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("lifeboat");
+        Verdict verdict = alerts.verdict();
+        response.withData("verdict", verdict.status().id());
+        for (Verdict.Reason r : verdict.reasons()) {
+            response.withData(r.rule() + "/" + r.subject(), r.severity() + ": " + r.summary());
+        }
         try {
             config.get();
         } catch (InvalidConfigException e) {
             return response.down().withData("config", "invalid: " + e.problems().size() + " problem(s), see /api/v1/status").build();
         }
-        var checks = destinations.lastChecks();
-        if (checks.isEmpty() && !config.get().destinations().isEmpty()) {
-            checks = destinations.checkAll();
-        }
-        boolean up = true;
-        for (var entry : checks.entrySet()) {
-            var r = entry.getValue();
-            response.withData("destination." + entry.getKey(), r.reachable() ? "reachable" : "unreachable: " + r.error());
-            up &= r.reachable();
-        }
-        // A destination that answers but no longer holds a restorable newest point is not ready either.
-        for (var damaged : audits.damaged().entrySet()) {
-            response.withData("database." + damaged.getKey(), "not restorable: " + damaged.getValue().summary());
-            up = false;
-        }
-        return response.status(up).build();
+        destinations.lastChecks().forEach((name, r) ->
+                response.withData("destination." + name, r.reachable() ? "reachable" : "unreachable: " + r.error()));
+        audits.damaged().forEach((name, report) -> response.withData("database." + name, "not restorable: " + report.summary()));
+        return response.status(!verdict.failing()).build();
     }
 }

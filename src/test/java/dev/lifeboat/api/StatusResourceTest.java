@@ -28,6 +28,9 @@ class StatusResourceTest {
     @Inject
     Destinations destinations;
 
+    @Inject
+    dev.lifeboat.alert.AlertService alerts;
+
     @Test
     void statusListsWhatIsConfiguredWithSecretsRedacted() {
         destinations.checkAll();
@@ -58,21 +61,26 @@ class StatusResourceTest {
     void readinessFollowsTheDestinationsAndNamesTheUnreachableOne() {
         S3ProxyServer s3 = LifeboatTestEnvironment.s3();
         destinations.checkAll();
+        alerts.evaluate(); // readiness follows the verdict, which follows the alerts' evaluation
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
 
         s3.stop();
         try {
             destinations.checkAll();
+            alerts.evaluate(); // readiness follows the verdict, which follows the alerts' evaluation
             given().when().get("/q/health/ready").then().statusCode(503)
                     .body("status", equalTo("DOWN"))
                     .body("checks.find { it.name == 'lifeboat' }.data.'destination.main'", containsString(s3.endpoint()))
                     .body(not(containsString(S3ProxyServer.SECRET_KEY)));
-            given().when().get("/api/v1/status").then().statusCode(200).body("destinations.main.reachable", equalTo(false));
+            given().when().get("/api/v1/status").then().statusCode(200).body("destinations.main.reachable", equalTo(false))
+                    .body("status", equalTo("failing"))
+                    .body("reasons.find { it.rule == 'destination-unreachable' }.subject", equalTo("main"));
         } finally {
             // The same server comes back on the same port: the agent recovers without a restart.
             LifeboatTestEnvironmentRestart.restart(s3);
         }
         destinations.checkAll();
+        alerts.evaluate(); // readiness follows the verdict, which follows the alerts' evaluation
         given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 

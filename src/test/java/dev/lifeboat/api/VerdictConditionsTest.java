@@ -1,0 +1,150 @@
+package dev.lifeboat.api;
+
+import dev.lifeboat.alert.AlertService;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.store.Destinations;
+import dev.lifeboat.testing.Await;
+import dev.lifeboat.testing.TestConfigs;
+import dev.lifeboat.volume.Condition;
+import dev.lifeboat.volume.Mounts;
+import dev.lifeboat.volume.VolumeMonitor;
+import dev.lifeboat.volume.VolumeReport;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The verdict of {@code GET /api/v1/status}, readiness and the alerts are one answer: for each condition class driven
+ * through its real part (a file destination that vanishes, volume checks on a real tmpfs that is too small, then full, a configuration file
+ * that breaks), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
+ * {@code /q/health/ready} is down exactly while it is failing, and {@code /api/v1/alerts} holds the same alerts.
+ */
+@QuarkusTest
+class VerdictConditionsTest {
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    AlertService alerts;
+
+    @Inject
+    Destinations destinations;
+
+    @Inject
+    VolumeMonitor volumes;
+
+    Path dir;
+
+    @BeforeEach
+    void dir() throws Exception {
+        dir = Files.createTempDirectory("lifeboat-verdict");
+    }
+
+    @AfterEach
+    void defaults() {
+        volumes.stop();
+        Path defaults = ConfigLoader.resolvePath(null);
+        active.install(defaults, new ConfigLoader().load(defaults));
+    }
+
+    LifeboatConfig install(String yaml) {
+        Path file = TestConfigs.write(dir, yaml + "alerts: { for: 0s, state-dir: " + dir.resolve("state") + " }\n");
+        LifeboatConfig config = new ConfigLoader().load(file);
+        active.install(file, config);
+        return config;
+    }
+
+    /** Evaluates the alerts once and checks status, its reasons, readiness and the alert list agree. */
+    void expect(String status, Map<String, String> reasons) {
+        alerts.evaluate();
+        JsonPath doc = given().get("/api/v1/status").then().statusCode(200).extract().jsonPath();
+        assertEquals(status, doc.getString("status"), doc.prettify());
+        List<Map<String, Object>> listed = doc.getList("reasons");
+        assertEquals(reasons.size(), listed.size(), "reasons: " + listed);
+        for (Map<String, Object> r : listed) {
+            String rule = (String) r.get("rule");
+            assertEquals(reasons.get(rule), r.get("subject"), "reason " + r + " expected among " + reasons);
+            assertTrue(r.get("summary") instanceof String s && s.contains((String) r.get("subject")), "summary names the subject: " + r);
+            assertNotNull(r.get("since"), "since: " + r);
+        }
+        int ready = given().get("/q/health/ready").then().extract().statusCode();
+        assertEquals(status.equals("failing") ? 503 : 200, ready, "readiness follows the verdict " + status);
+        if (!reasons.isEmpty()) {
+            List<String> active = given().get("/api/v1/alerts").then().statusCode(200).extract().jsonPath().getList("firing.rule");
+            List<String> pending = given().get("/api/v1/alerts").then().extract().jsonPath().getList("pending.rule");
+            for (String rule : reasons.keySet()) {
+                assertTrue(active.contains(rule) || pending.contains(rule), rule + " is an alert: " + active + " " + pending);
+            }
+        }
+    }
+
+    @Test
+    void destinationUnreachableFailsAndRecovers() throws Exception {
+        Path replica = Files.createDirectories(dir.resolve("replica"));
+        install("destinations:\n  vault: { url: 'file://" + replica + "' }\n");
+        destinations.checkAll();
+        expect("ok", Map.of());
+        Files.delete(replica);
+        destinations.checkAll();
+        expect("failing", Map.of("destination-unreachable", "vault"));
+        Files.createDirectories(replica);
+        destinations.checkAll();
+        expect("ok", Map.of());
+    }
+
+    @Test
+    void volumeTooSmallDegradesAndLowSpaceFails() throws Exception {
+        Mounts.assumeCanMount();
+        Path data = dir.resolve("data");
+        String volume = "volumes:\n  data: { path: " + data + ", check-interval: 1s, min-free: 50%%, min-size: %s }\n";
+        try (Mounts mounts = new Mounts()) {
+            mounts.tmpfs(data, "size=4m");
+            volumes.start(install(volume.formatted("1MiB")));
+            await("a healthy check", VolumeReport::healthy);
+            expect("ok", Map.of());
+            volumes.start(install(volume.formatted("1GiB")));
+            await("too small seen", r -> r.has(Condition.Kind.TOO_SMALL));
+            expect("degraded", Map.of("volume-too-small", "data"));
+            Files.write(data.resolve("ballast"), new byte[3 << 20]); // the disk really fills up
+            await("low space seen", r -> r.has(Condition.Kind.LOW_SPACE));
+            expect("failing", Map.of("volume-low-space", "data", "volume-too-small", "data"));
+            Files.delete(data.resolve("ballast"));
+            volumes.start(install(volume.formatted("1MiB")));
+            await("a healthy check again", VolumeReport::healthy);
+            expect("ok", Map.of());
+        }
+    }
+
+    private void await(String what, java.util.function.Predicate<VolumeReport> seen) throws InterruptedException {
+        Await.until(what, Duration.ofSeconds(20), () -> volumes.report("data").filter(seen).isPresent());
+    }
+
+    @Test
+    void invalidConfigurationFailsAndRecovers() {
+        install("");
+        expect("ok", Map.of());
+        active.install(TestConfigs.write(dir, "databases:\n  x: { type: nosuch }\n"), null);
+        JsonPath doc = given().get("/api/v1/status").then().statusCode(200).extract().jsonPath();
+        assertEquals("failing", doc.getString("status"));
+        assertEquals("config-invalid", doc.getString("reasons[0].rule"));
+        assertEquals(503, given().get("/q/health/ready").statusCode());
+        install("");
+        expect("ok", Map.of());
+    }
+}
