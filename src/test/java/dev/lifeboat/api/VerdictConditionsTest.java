@@ -4,8 +4,10 @@ import dev.lifeboat.alert.AlertService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.store.Destinations;
 import dev.lifeboat.testing.Await;
+import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.TestConfigs;
 import dev.lifeboat.volume.Condition;
 import dev.lifeboat.volume.Mounts;
@@ -27,11 +29,12 @@ import java.util.Map;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The verdict of {@code GET /api/v1/status}, readiness and the alerts are one answer: for each condition class driven
- * through its real part (a file destination that vanishes, volume checks on a real tmpfs that is too small, then full, a configuration file
+ * through its real part (a file destination that vanishes, volume checks on a real tmpfs that is too small, then full, pg_dump backups of a real PostgreSQL that refuses connections, a configuration file
  * that breaks), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
  * {@code /q/health/ready} is down exactly while it is failing, and {@code /api/v1/alerts} holds the same alerts.
  */
@@ -48,6 +51,9 @@ class VerdictConditionsTest {
 
     @Inject
     VolumeMonitor volumes;
+
+    @Inject
+    PgBackupService backups;
 
     Path dir;
 
@@ -133,6 +139,36 @@ class VerdictConditionsTest {
 
     private void await(String what, java.util.function.Predicate<VolumeReport> seen) throws InterruptedException {
         Await.until(what, Duration.ofSeconds(20), () -> volumes.report("data").filter(seen).isPresent());
+    }
+
+    @Test
+    void backupFailuresDegradeAndAStaleBackupFails() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            pg.createDatabase("ledger");
+            String config = "destinations:\n  local: { url: 'file://" + dir.resolve("dest") + "' }\n"
+                    + "databases:\n  ledger: { type: postgres, url: '" + pg.url("ledger") + "', destination: local, schedule: 1h }\n"
+                    + "alerts: { for: 0s, state-dir: " + dir.resolve("state") + ", thresholds: { consecutive-failures: 2, max-backup-age: %s } }\n";
+            installRaw(config.formatted("1h"));
+            backups.backupNow("ledger");
+            expect("ok", Map.of());
+            pg.sql("postgres", "ALTER DATABASE ledger ALLOW_CONNECTIONS false");
+            for (int i = 0; i < 2; i++) {
+                assertThrows(Exception.class, () -> backups.backupNow("ledger"));
+            }
+            expect("degraded", Map.of("backup-failures", "ledger"));
+            installRaw(config.formatted("1s"));
+            Thread.sleep(1100); // the last success becomes older than max-backup-age
+            expect("failing", Map.of("backup-stale", "ledger", "backup-failures", "ledger"));
+            pg.sql("postgres", "ALTER DATABASE ledger ALLOW_CONNECTIONS true");
+            installRaw(config.formatted("1h"));
+            backups.backupNow("ledger");
+            expect("ok", Map.of());
+        }
+    }
+
+    private void installRaw(String yaml) {
+        Path file = TestConfigs.write(dir, yaml);
+        active.install(file, new ConfigLoader().load(file));
     }
 
     @Test
