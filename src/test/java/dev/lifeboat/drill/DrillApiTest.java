@@ -23,6 +23,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +40,9 @@ class DrillApiTest {
 
     @Inject
     DrillConditionSource alertSource;
+
+    @Inject
+    dev.lifeboat.alert.AlertService alerts;
 
     @Test
     void aDrillShowsInStatusHistoryMetricsAndAlerts() throws Exception {
@@ -84,9 +88,18 @@ class DrillApiTest {
         Condition condition = alertSource.conditions(Instant.now()).stream().filter(c -> c.key().equals("drill-failed/app")).findFirst().orElseThrow();
         assertTrue(condition.firing());
         assertTrue(condition.summary().contains("expected == 4, saw 3"), condition.summary());
+        // The verdict: a failed drill degrades status (not readiness), with drill-failed/app among the reasons.
+        alerts.evaluate();
+        given().get("/api/v1/status").then().statusCode(200).body("status", equalTo("degraded"))
+                .body("reasons.find { it.rule == 'drill-failed' }.subject", equalTo("app"))
+                .body("reasons.find { it.rule == 'drill-failed' }.summary", containsString("expected == 4, saw 3"))
+                .body("reasons.find { it.rule == 'drill-failed' }.since", notNullValue());
+        given().get("/q/health/ready").then().statusCode(200);
 
         assertEquals(DrillRecord.PASSED, drills.run(active.get(), "app", "api").outcome());
         assertFalse(alertSource.conditions(Instant.now()).stream().filter(c -> c.key().equals("drill-failed/app")).findFirst().orElseThrow().firing());
+        alerts.evaluate();
+        given().get("/api/v1/status").then().statusCode(200).body("reasons.find { it.rule == 'drill-failed' }", nullValue());
         // promtool (Debian package prometheus) is the reference checker of the exposition format. Its lint "no help
         // text" on every *_total counter (the HELP line names the counter without _total, as the format wants) is no error.
         Path metrics = Files.createTempFile("drill-metrics", ".txt");
