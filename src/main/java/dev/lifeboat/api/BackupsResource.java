@@ -83,8 +83,7 @@ public class BackupsResource {
         try {
             all = new BackupCatalog(destinations.forDatabase(database)).list();
         } catch (IOException e) {
-            throw new Problem("/problems/destination-unreadable", "Destination unreadable", 503,
-                    "cannot list the backups of " + database + " in its destination: " + e.getMessage()).exception();
+            throw Problem.destinationUnreadable("cannot list the backups of " + database + " in its destination: " + e.getMessage()).exception();
         }
         List<Manifest> rest = all.stream().sorted(NEWEST_FIRST)
                 .filter(m -> after == null || NEWEST_FIRST.compare(m, probe(after)) > 0).toList();

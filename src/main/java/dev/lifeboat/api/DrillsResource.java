@@ -66,8 +66,7 @@ public class DrillsResource {
         try {
             return new History(database, runningSince, drills.history(config, database, limit));
         } catch (IOException e) {
-            throw new Problem("/problems/destination-unreadable", "Destination unreadable", 503,
-                    "cannot read the drill history of " + database + " from its destination: " + e.getMessage()).exception();
+            throw Problem.destinationUnreadable("cannot read the drill history of " + database + " from its destination: " + e.getMessage()).exception();
         }
     }
 }

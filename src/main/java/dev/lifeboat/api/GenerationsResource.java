@@ -105,8 +105,7 @@ public class GenerationsResource {
         try {
             catalog = ReplicaCatalog.load(destinations.forDatabase(database));
         } catch (IOException e) {
-            throw new Problem("/problems/destination-unreadable", "Destination unreadable", 503,
-                    "cannot list the replica of " + database + " in its destination: " + e.getMessage()).exception();
+            throw Problem.destinationUnreadable("cannot list the replica of " + database + " in its destination: " + e.getMessage()).exception();
         }
         String current = replication.status(database)
                 .map(s -> s instanceof ReplicationStatus.Replicating r ? r.generation() : null).orElse(null);

@@ -36,6 +36,11 @@ public record Problem(String type, String title, int status, String detail) {
         return new Problem("/problems/config-invalid", "Configuration invalid", 503, detail);
     }
 
+    /** 503: the destination could not be listed or read; {@code detail} says what was asked and the store's error. */
+    public static Problem destinationUnreadable(String detail) {
+        return new Problem("/problems/destination-unreadable", "Destination unreadable", 503, detail);
+    }
+
     /** 401: the bearer token is missing or wrong. */
     public static Problem unauthorized(String detail) {
         return new Problem("/problems/unauthorized", "Unauthorized", 401, detail);
