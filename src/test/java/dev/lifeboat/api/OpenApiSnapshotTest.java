@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,10 +61,7 @@ class OpenApiSnapshotTest {
     static JsonNode sorted(JsonNode node) {
         if (node.isObject()) {
             Map<String, JsonNode> fields = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                var e = it.next();
-                fields.put(e.getKey(), sorted(e.getValue()));
-            }
+            node.properties().forEach(e -> fields.put(e.getKey(), sorted(e.getValue())));
             ObjectNode out = JSON.createObjectNode();
             fields.forEach(out::set);
             return out;
