@@ -1,6 +1,7 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.config.AlertsConfig;
+import dev.lifeboat.runtime.Backoff;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.lifeboat.alert;
 
 import dev.lifeboat.alert.Outbox.Delivery;
+import dev.lifeboat.runtime.Backoff;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
 import org.jboss.logging.Logger;

@@ -203,6 +203,12 @@ final class ConfigValidator {
             problem(key + ".row-counts", "unknown row-counts '" + db.rowCounts() + "'; use estimate or exact");
         }
         health(key + ".health", db.health());
+        positive(key + ".retry-backoff", db.retryBackoff());
+        positive(key + ".retry-max-backoff", db.retryMaxBackoff());
+        if (db.retryMaxBackoff().compareTo(db.retryBackoff()) < 0) {
+            problem(key + ".retry-max-backoff", dev.lifeboat.runtime.Human.duration(db.retryMaxBackoff())
+                    + " is shorter than retry-backoff (" + dev.lifeboat.runtime.Human.duration(db.retryBackoff()) + ")");
+        }
     }
 
     private void health(String key, HealthConfig h) {

@@ -62,6 +62,20 @@ public interface DatabaseConfig {
     @WithDefault(DEFAULT_TIMEOUT)
     Duration timeout();
 
+    /**
+     * PostgreSQL: a failed backup is tried again after this wait instead of at the next schedule slot; the wait
+     * doubles after each further failure in a row (with jitter) up to {@link #retryMaxBackoff()}, until a backup
+     * succeeds. A scheduled backup that comes first replaces the pending retry.
+     */
+    @WithName("retry-backoff")
+    @WithDefault(DEFAULT_RETRY_BACKOFF)
+    Duration retryBackoff();
+
+    /** PostgreSQL: the longest wait between two retries of a failing backup. */
+    @WithName("retry-max-backoff")
+    @WithDefault(DEFAULT_RETRY_MAX_BACKOFF)
+    Duration retryMaxBackoff();
+
     /** Which backups to keep. */
     RetentionConfig retention();
 
@@ -261,6 +275,8 @@ public interface DatabaseConfig {
     String DEFAULT_SCHEDULE = "1h";
     String DEFAULT_COMPRESSION = "zstd";
     String DEFAULT_TIMEOUT = "2h";
+    String DEFAULT_RETRY_BACKOFF = "10s";
+    String DEFAULT_RETRY_MAX_BACKOFF = "10m";
     String DEFAULT_SYNC_INTERVAL = "1s";
     String DEFAULT_SNAPSHOT_INTERVAL = "24h";
     String DEFAULT_AUDIT_INTERVAL = "5m";

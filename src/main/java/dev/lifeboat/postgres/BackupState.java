@@ -20,6 +20,8 @@ public final class BackupState {
     private long lastRawBytes = -1;
     private String lastBackupId;
     private Instant nextRunAt;
+    /** When a failed backup is retried, or null when no retry is pending. */
+    private Instant retryAt;
     private int consecutiveFailures;
     private long skippedTicks;
     private long successes;
@@ -64,6 +66,11 @@ public final class BackupState {
         nextRunAt = next;
     }
 
+    /** Records the pending retry of a failed backup ({@code null}: none). */
+    synchronized void retryAt(Instant at) {
+        retryAt = at;
+    }
+
     /** Seeds the state from the newest manifest, unless a run already recorded something newer. */
     synchronized void seed(Manifest newest) {
         if (lastSuccessAt == null || newest.finishedAt().isAfter(lastSuccessAt)) {
@@ -91,8 +98,9 @@ public final class BackupState {
         return lastFailure;
     }
 
+    /** When the next backup is due: the scheduled one, or the retry of a failed one when that comes first. */
     public synchronized Instant nextRunAt() {
-        return nextRunAt;
+        return retryAt != null && (nextRunAt == null || retryAt.isBefore(nextRunAt)) ? retryAt : nextRunAt;
     }
 
     public synchronized int consecutiveFailures() {
@@ -123,6 +131,6 @@ public final class BackupState {
     public synchronized BackupStatus status() {
         return new BackupStatus(running, lastSuccessAt, lastBackupId, lastDuration == null ? null : lastDuration.toMillis() / 1000.0,
                 lastStoredBytes < 0 ? null : lastStoredBytes, lastRawBytes < 0 ? null : lastRawBytes, lastFailureAt, lastFailure,
-                consecutiveFailures, nextRunAt, skippedTicks);
+                consecutiveFailures, nextRunAt(), skippedTicks);
     }
 }

@@ -15,7 +15,7 @@ import java.time.Instant;
  * @param lastFailureAt       time of the last failed backup
  * @param lastFailure         why it failed
  * @param consecutiveFailures failed backups since the last success
- * @param nextRunAt           when the next scheduled backup is due
+ * @param nextRunAt           when the next backup is due: the scheduled one, or the retry of a failed one if sooner
  * @param skippedTicks        scheduled backups skipped because one was still running
  */
 public record BackupStatus(boolean running, Instant lastSuccessAt, String lastBackupId, Double lastDurationSeconds,

@@ -47,7 +47,7 @@ public class PgBackupMetrics {
         gauge("lifeboat_pg_backup_last_failure_timestamp_seconds", "Time of the last failed backup (Unix time)", tags, s, st -> epoch(st.lastFailureAt()));
         gauge("lifeboat_pg_backup_last_duration_seconds", "Duration of the last successful backup", tags, s, BackupState::lastDurationSeconds);
         gauge("lifeboat_pg_backup_last_size_bytes", "Stored size of the last successful backup", tags, s, BackupState::lastStoredBytes);
-        gauge("lifeboat_pg_backup_next_run_timestamp_seconds", "When the next scheduled backup is due (Unix time)", tags, s, st -> epoch(st.nextRunAt()));
+        gauge("lifeboat_pg_backup_next_run_timestamp_seconds", "When the next backup is due, a retry of a failed one included (Unix time)", tags, s, st -> epoch(st.nextRunAt()));
         gauge("lifeboat_pg_backup_consecutive_failures", "Failed backups since the last success", tags, s, BackupState::consecutiveFailures);
         gauge("lifeboat_pg_backup_running", "1 while a backup runs", tags, s, st -> st.running() ? 1 : 0);
         FunctionCounter.builder("lifeboat_pg_backup_skipped_ticks", s, BackupState::skippedTicks)

@@ -6,7 +6,9 @@ import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.config.Schedule;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.Backoff;
 import dev.lifeboat.runtime.DaemonScheduler;
+import dev.lifeboat.runtime.Human;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -15,8 +17,12 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  * previous backup still running is skipped and counted (so is one that finds another agent holding the
  * database's lock). Intervals count from the previous tick; at start the first run is due one interval after the
  * newest backup in the bucket (at once when there is none or it is older). Cron schedules tick at their times (UTC).
+ *
+ * <p>A backup that fails (the store unreachable for a while, the server restarting) is retried after
+ * {@code retry-backoff}, doubling with jitter up to {@code retry-max-backoff}, until one succeeds: an outage of
+ * minutes then costs minutes of backups, not a whole schedule interval. Whatever starts a backup (a tick, a retry,
+ * the audit) replaces the pending retry; a backup skipped because another one holds the lock is not retried.
  */
 @ApplicationScoped
 public class PgBackupScheduler {
@@ -36,6 +47,10 @@ public class PgBackupScheduler {
     PgBackupMetrics metrics;
 
     private ScheduledExecutorService ticks;
+    /** Each database's retry pacing, from its configuration. */
+    private final Map<String, Backoff> retryBackoffs = new ConcurrentHashMap<>();
+    /** Each database's pending retry of a failed backup. */
+    private final Map<String, ScheduledFuture<?>> retries = new ConcurrentHashMap<>();
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -50,6 +65,7 @@ public class PgBackupScheduler {
         config.databases().forEach((name, db) -> {
             if (db.type() == DatabaseType.POSTGRES) {
                 metrics.register(name);
+                retryBackoffs.put(name, new Backoff(db.retryBackoff(), db.retryMaxBackoff()));
                 Thread.ofVirtual().name("lifeboat-pg-seed-" + name).start(() -> scheduleFirst(name, db));
             }
         });
@@ -118,6 +134,7 @@ public class PgBackupScheduler {
     }
 
     private void runInBackground(String name) {
+        cancelRetry(name); // this backup replaces it; if it fails, it plans the next one
         Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
             try {
                 service.runStarted(name);
@@ -125,8 +142,49 @@ public class PgBackupScheduler {
                 LOG.warnf("backup of %s skipped: %s", name, e.getMessage());
             } catch (Exception e) {
                 LOG.errorf("backup of %s failed: %s", name, e.getMessage());
+                planRetry(name);
             }
         });
+    }
+
+    /** Plans the retry of a failed backup after the backoff its failures in a row call for. */
+    private void planRetry(String name) {
+        Backoff backoff = retryBackoffs.get(name);
+        if (backoff == null) {
+            return;
+        }
+        BackupState state = service.state(name);
+        int failures = Math.max(1, state.consecutiveFailures());
+        Duration wait = backoff.delay(failures, ThreadLocalRandom.current());
+        synchronized (this) {
+            if (ticks == null || ticks.isShutdown()) {
+                return;
+            }
+            Instant at = Instant.now().plus(wait);
+            state.retryAt(at);
+            ScheduledFuture<?> previous = retries.put(name, ticks.schedule(() -> retry(name), wait.toMillis(), TimeUnit.MILLISECONDS));
+            if (previous != null) {
+                previous.cancel(false);
+            }
+        }
+        LOG.warnf("backup of %s will be retried in %s (%d failed in a row)", name, Human.duration(wait), failures);
+    }
+
+    private void retry(String name) {
+        BackupState state = service.state(name);
+        if (state.tryStart()) {
+            LOG.infof("backup of %s: retrying", name);
+            runInBackground(name);
+        }
+        // else a backup runs already: its own outcome decides whether to retry again
+    }
+
+    private void cancelRetry(String name) {
+        ScheduledFuture<?> pending = retries.remove(name);
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        service.state(name).retryAt(null);
     }
 
     @PreDestroy
@@ -134,6 +192,8 @@ public class PgBackupScheduler {
         if (ticks != null) {
             ticks.shutdownNow();
             ticks = null; // restartable: start() with another configuration schedules afresh
+            retries.clear();
+            retryBackoffs.clear();
         }
     }
 }

@@ -5,6 +5,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -14,6 +15,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -58,6 +60,8 @@ public final class S3Store implements ObjectStore {
     /** Parts uploaded concurrently by one upload; memory is bounded by (this + 1) × part size. */
     static final int PARTS_IN_FLIGHT = 2;
     private static final int DELETE_BATCH = 1000;
+    /** Attempts of one call: a 503 SlowDown or a lost connection is retried, a dead endpoint fails the call. */
+    static final int ATTEMPTS = 4;
 
     private final S3Client s3;
     private final String bucket;
@@ -92,7 +96,7 @@ public final class S3Store implements ObjectStore {
                         .socketTimeout(d.requestTimeout()))
                 // The socket timeout bounds each read; this bounds the whole attempt (a trickling answer, a part
                 // upload into a black hole), so no caller waits longer than the SDK's retries of it.
-                .overrideConfiguration(o -> o.apiCallAttemptTimeout(d.requestTimeout()))
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(d.requestTimeout()).retryStrategy(retries()))
                 .region(Region.of(d.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(d.pathStyle())
@@ -110,6 +114,16 @@ public final class S3Store implements ObjectStore {
             store.createBucketIfMissing();
         }
         return store;
+    }
+
+    /**
+     * The SDK's standard mode, set here rather than left to {@code AWS_RETRY_MODE} or a profile: {@link #ATTEMPTS}
+     * attempts with exponential backoff and jitter, longer after throttling answers (503 SlowDown), so throttling
+     * slows shipping without failing it. No retry quota: after an outage had drained it, throttled calls would go
+     * unretried for minutes; the callers pace themselves anyway (replication's next sync, a backup's retry backoff).
+     */
+    private static RetryStrategy retries() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(ATTEMPTS).circuitBreakerEnabled(false).build();
     }
 
     private static String text(Duration d) {

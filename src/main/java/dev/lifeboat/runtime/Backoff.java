@@ -1,12 +1,12 @@
-package dev.lifeboat.alert;
+package dev.lifeboat.runtime;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;
 
 /**
- * Exponential backoff with "equal jitter": after the n-th failed attempt wait between half and all of
- * {@code min(max, initial * 2^(n-1))}. The jitter spreads retries of many agents hitting one receiver; the lower
- * half-bound keeps a struggling receiver from being retried almost at once.
+ * Exponential backoff with "equal jitter", for alert deliveries and backup retries: after the n-th failed attempt
+ * wait between half and all of {@code min(max, initial * 2^(n-1))}. The jitter spreads the retries of many agents
+ * hitting one receiver or store; the lower half-bound keeps a struggling peer from being retried almost at once.
  */
 public record Backoff(Duration initial, Duration max) {
     public Duration delay(int failedAttempts, RandomGenerator random) {
