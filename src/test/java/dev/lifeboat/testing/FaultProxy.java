@@ -30,6 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       after accept.</li>
  *   <li><b>blackhole</b>: accepts, then forwards nothing and closes nothing, like a route dropping packets. What was
  *       held is forwarded once the proxy leaves the black hole, as TCP retransmission would deliver it.</li>
+ *   <li><b>blackholeAt(text)</b>: passes until an HTTP request whose request line contains {@code text} arrives,
+ *       then black-holes from that request on: an outage that begins at a chosen point of a client's work (the
+ *       second part of a multipart upload, say).</li>
  *   <li><b>httpErrors(status, share)</b>: answers that share of HTTP requests itself with a well-formed S3 XML error
  *       ({@code 503 SlowDown}, {@code 500 InternalError}) instead of forwarding them. The share is spread evenly and
  *       deterministically (1/3 fails every third request), so a client retry after a failure succeeds. The request
@@ -64,6 +67,9 @@ public final class FaultProxy implements AutoCloseable {
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong errorSequence = new AtomicLong();
     private volatile Fault fault = PASS;
+    /** Request-line text that starts a black hole when seen ({@link #blackholeAt}); null when none is armed. */
+    private volatile String blackholeTrigger;
+    private volatile boolean triggered;
     private volatile boolean closed;
 
     private FaultProxy(boolean http, String targetHost, int targetPort) throws IOException {
@@ -120,6 +126,24 @@ public final class FaultProxy implements AutoCloseable {
     /** Accepts connections and requests but answers nothing and closes nothing, until switched again. */
     public void blackhole() {
         switchTo(new Fault(Kind.BLACKHOLE, 0, 0, 0));
+    }
+
+    /**
+     * Passes now; from the first HTTP request whose request line ({@code PUT /bucket/key?partNumber=2&... HTTP/1.1})
+     * contains {@code text} on, black-holes (that request included) until switched again.
+     */
+    public void blackholeAt(String text) {
+        if (!http) {
+            throw new IllegalStateException("a request trigger needs a proxy made by FaultProxy.http");
+        }
+        triggered = false;
+        blackholeTrigger = text;
+        pass();
+    }
+
+    /** Whether the request {@link #blackholeAt} waits for has arrived (and the black hole begun). */
+    public boolean blackholeTriggered() {
+        return triggered;
     }
 
     /** Answers {@code share} (0..1) of requests with {@code status}: 503 ({@code SlowDown}) or 500 ({@code InternalError}). */
@@ -250,6 +274,12 @@ public final class FaultProxy implements AutoCloseable {
         byte[] head;
         while ((head = HttpRequest.readHead(in)) != null) {
             requests.incrementAndGet();
+            String trigger = blackholeTrigger;
+            if (trigger != null && requestLine(head).contains(trigger)) {
+                blackholeTrigger = null;
+                blackhole();
+                triggered = true;
+            }
             Fault f = gate(link);
             HttpRequest request = HttpRequest.parse(head);
             if (f.kind == Kind.HTTP_ERROR && takesError(f.share)) {
@@ -268,6 +298,12 @@ public final class FaultProxy implements AutoCloseable {
             request.copyBody(in, up);
             up.flush();
         }
+    }
+
+    private static String requestLine(byte[] head) {
+        String text = new String(head, 0, Math.min(head.length, 8192), java.nio.charset.StandardCharsets.ISO_8859_1);
+        int end = text.indexOf('\r');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     /** True for the n-th request of an error phase when it crosses a multiple of 1/share: an even, repeatable spread. */

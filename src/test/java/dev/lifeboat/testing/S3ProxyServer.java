@@ -1,6 +1,13 @@
 package dev.lifeboat.testing;
 
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,6 +100,19 @@ public final class S3ProxyServer implements AutoCloseable {
             Files.createDirectories(dataDir.resolve(bucket));
         } catch (IOException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Keys of the multipart uploads in progress (started, neither completed nor aborted) in {@code bucket}, asked of
+     * the server itself with ListMultipartUploads (never through a fault proxy).
+     */
+    public List<String> uploadsInProgress(String bucket) {
+        try (S3Client client = S3Client.builder().endpointOverride(URI.create(endpoint())).region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .build()) {
+            return client.listMultipartUploads(b -> b.bucket(bucket)).uploads().stream().map(MultipartUpload::key).toList();
         }
     }
 
