@@ -295,6 +295,9 @@ public final class FaultProxy implements AutoCloseable {
                 continue;
             }
             up.write(head);
+            if (request.expectsContinue()) {
+                up.flush(); // the client sends the body only after the server's 100 Continue
+            }
             request.copyBody(in, up);
             up.flush();
         }

@@ -83,6 +83,19 @@ class FaultProxyTest {
     }
 
     @Test
+    void aPartUploadWaitingFor100ContinueGetsItsAnswerWithinAShortRequestTimeout() throws IOException {
+        // The SDK sends parts with "Expect: 100-continue": the proxy must pass the head on before the body comes.
+        String yaml = "destinations:\n" + s3.destinationYaml("s3", "faults", "continue").replace(s3.endpoint(), proxy.endpoint())
+                + "    part-size: 5MiB\n    request-timeout: 2s\n";
+        try (ObjectStore quick = ObjectStores.open(TestConfigs.parse(yaml).destinations().get("s3"))) {
+            byte[] big = new byte[6 * 1024 * 1024];
+            new Random(16).nextBytes(big);
+            quick.putBytes("parts", big);
+            assertEquals(big.length, quick.stat("parts").orElseThrow().size());
+        }
+    }
+
+    @Test
     void latencyStillRoundTrips() throws IOException {
         proxy.latency(Duration.ofMillis(20));
         store.putBytes("latency/x", new byte[] {1, 2, 3});
