@@ -177,9 +177,6 @@ class ObjectStoreOutageTest {
             proxy.pass();
             assertTrue(refused > 0, "the proxy throttled requests");
             assertTrue(writer.committed() > 20 && committedThrottled > 20, "the app committed while throttled");
-            JsonPath st = status();
-            assertEquals(0, st.getInt("databases.shop.backup.consecutiveFailures"),
-                    "the SDK's retries carried the backup through the 503s: " + st.getString("databases.shop.backup.lastFailure"));
             assertEquals(List.of(), s3.uploadsInProgress(BUCKET));
             Manifest newest = backups.catalog("shop").latest().orElseThrow();
             assertNotEquals(before, newest.id());
