@@ -94,6 +94,10 @@ class MalformedConfigTest {
                 row("bare warn-bytes", POSTGRES + "    health: { replication-lag: { warn-bytes: 1000 } }\n",
                         "databases.pg.health.replication-lag.warn-bytes", "bare number"),
                 row("bare slot-retained", POSTGRES + "    health: { slot-retained: 1000000 }\n", "databases.pg.health.slot-retained", "bare number"),
+                row("bare retry-backoff", POSTGRES + "    retry-backoff: 10\n", "databases.pg.retry-backoff", "bare number"),
+                row("zero retry-backoff", POSTGRES + "    retry-backoff: 0s\n", "databases.pg.retry-backoff", "positive"),
+                row("retry-max-backoff below retry-backoff", POSTGRES + "    retry-backoff: 1m\n    retry-max-backoff: 30s\n",
+                        "databases.pg.retry-max-backoff", "30s is shorter than retry-backoff (1m)"),
                 // The HTTP API token.
                 row("short api-token", SQLITE + "http: { api-token: short }\n", "http.api-token", "at least 16 characters"),
                 row("15-character api-token", SQLITE + "http: { api-token: abcdefghijklmno }\n", "http.api-token", "too short"),
