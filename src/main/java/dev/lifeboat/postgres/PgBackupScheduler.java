@@ -192,6 +192,7 @@ public class PgBackupScheduler {
         if (ticks != null) {
             ticks.shutdownNow();
             ticks = null; // restartable: start() with another configuration schedules afresh
+            retries.keySet().forEach(name -> service.state(name).retryAt(null));
             retries.clear();
             retryBackoffs.clear();
         }
