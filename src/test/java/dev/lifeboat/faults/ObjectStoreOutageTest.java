@@ -71,8 +71,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = OutageEnvironment.class, restrictToAnnotatedClass = true)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObjectStoreOutageTest {
-    /** The outage: 30 s of black hole (detected only by timeouts), then 30 s of reset connections. */
-    static final Duration BLACK_HOLE = Duration.ofSeconds(30);
+    /** The outage: 40 s of black hole (detected only by timeouts), then 20 s of reset connections. */
+    static final Duration BLACK_HOLE = Duration.ofSeconds(40);
     static final Duration OUTAGE = Duration.ofSeconds(60);
     static final Duration THROTTLING = Duration.ofSeconds(10);
     /** Bound of every wait for the agent to do something, so that a broken build fails instead of hanging. */
