@@ -137,6 +137,16 @@ class PgBackupFailureTest {
             Thread.sleep(100);
         }
         assertEquals(rlsFailures + 1, service.state("rls").consecutiveFailures());
+        // The failure is retried after retry-backoff (10 s by default, doubled per failure in a row, with jitter), not
+        // at the slot an hour away.
+        java.time.Instant failedAt = java.time.Instant.now();
+        for (int i = 0; i < 100 && service.state("rls").nextRunAt().isAfter(failedAt.plusSeconds(60)); i++) {
+            Thread.sleep(100);
+        }
+        java.time.Instant retryAt = service.state("rls").nextRunAt();
+        java.time.Duration ceiling = java.time.Duration.ofSeconds(10).multipliedBy(1L << rlsFailures); // n-th failure: 10 s × 2^(n-1)
+        assertTrue(retryAt.isBefore(failedAt.plus(ceiling).plusSeconds(1)), "the retry is due at " + retryAt + ", failed at " + failedAt);
+        given().get("/api/v1/status").then().statusCode(200).body("databases.rls.backup.nextRunAt", equalTo(retryAt.toString()));
         assertEquals(newest.startedAt().plus(java.time.Duration.ofHours(1)), service.state("big").nextRunAt());
         given().get("/api/v1/status").then().statusCode(200)
                 .body("databases.big.backup.nextRunAt", equalTo(newest.startedAt().plus(java.time.Duration.ofHours(1)).toString()))
