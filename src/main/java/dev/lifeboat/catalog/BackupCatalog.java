@@ -58,7 +58,7 @@ public final class BackupCatalog {
         return DATA + id + suffix;
     }
 
-    static String manifestKey(String id) {
+    public static String manifestKey(String id) {
         return MANIFESTS + id + MANIFEST_SUFFIX;
     }
 

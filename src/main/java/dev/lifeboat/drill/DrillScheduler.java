@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,7 @@ public class DrillScheduler {
 
     private final Map<String, DrillPlan> plans = new ConcurrentHashMap<>();
     private ScheduledExecutorService executor;
+    private boolean started;
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -57,11 +59,12 @@ public class DrillScheduler {
 
     /** Starts scheduling the drills of {@code config}. Idempotent. */
     public synchronized void start(LifeboatConfig config) {
-        if (executor != null) {
+        if (started) {
             return;
         }
+        started = true;
         Instant startedAt = Instant.now();
-        executor = DaemonScheduler.named("lifeboat-drills");
+        executor();
         config.databases().keySet().forEach(metrics::register);
         // Provisional plans at once (status shows the first due time); the history decides the real next run.
         config.databases().forEach((name, db) -> plans.put(name, initialPlan(name, db, startedAt)));
@@ -197,6 +200,14 @@ public class DrillScheduler {
     /** When the next scheduled drill of {@code database} runs, if drills of it are scheduled. */
     public Optional<Instant> nextRun(String database) {
         return plan(database).map(DrillPlan::nextRunAt);
+    }
+
+    /** The drills' one thread: scheduled drills and those asked for over the API take turns on it. */
+    public synchronized Executor executor() {
+        if (executor == null) {
+            executor = DaemonScheduler.named("lifeboat-drills");
+        }
+        return executor;
     }
 
     @PreDestroy

@@ -3,6 +3,7 @@ package dev.lifeboat.drill;
 import dev.lifeboat.UserFacingException;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
 import dev.lifeboat.store.PrefixedStore;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -53,6 +55,8 @@ public class DrillService {
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
     private final Map<String, DrillState> states = new ConcurrentHashMap<>();
+    /** Per database, the drill run queued or running: a second request joins it (see {@link #startOrJoin}). */
+    private final Map<String, TrackedRun<DrillRecord>> current = new ConcurrentHashMap<>();
 
     /**
      * What is known about one database's drills.
@@ -94,10 +98,64 @@ public class DrillService {
      * @param trigger {@code schedule}, {@code cli} or {@code api}
      */
     public DrillRecord run(LifeboatConfig config, String database, String trigger) {
+        requireDatabase(config, database);
+        TrackedRun<DrillRecord> tracked = current.computeIfAbsent(database, d -> new TrackedRun<>("drill", d, trigger));
+        if (!tracked.begin("restoring")) {
+            tracked = new TrackedRun<>("drill", database, trigger); // another thread runs that one: this call is refused below
+            tracked.started("restoring");
+        }
+        return runTracked(config, database, trigger, tracked);
+    }
+
+    /**
+     * Queues a drill of {@code database} on {@code executor} (the drills' one thread), or joins the drill queued or
+     * running for it. A scheduled drill that comes first takes the queued run over: its record is the run's outcome.
+     */
+    public TrackedRun.Claim<DrillRecord> startOrJoin(LifeboatConfig config, String database, String trigger, Executor executor) {
+        requireDatabase(config, database);
+        TrackedRun<DrillRecord> fresh = new TrackedRun<>("drill", database, trigger);
+        TrackedRun<DrillRecord> held = current.putIfAbsent(database, fresh);
+        if (held != null) {
+            return new TrackedRun.Claim<>(held, true);
+        }
+        try {
+            executor.execute(() -> {
+                if (fresh.begin("restoring")) {
+                    runTracked(config, database, trigger, fresh);
+                }
+            });
+        } catch (RuntimeException e) {
+            current.remove(database, fresh);
+            fresh.failed(e);
+        }
+        return new TrackedRun.Claim<>(fresh, false);
+    }
+
+    private static DatabaseConfig requireDatabase(LifeboatConfig config, String database) {
         DatabaseConfig db = config.databases().get(database);
         if (db == null) {
             throw new UserFacingException("no database named '" + database + "'; configured: " + String.join(", ", config.databases().keySet()));
         }
+        return db;
+    }
+
+    private DrillRecord runTracked(LifeboatConfig config, String database, String trigger, TrackedRun<DrillRecord> tracked) {
+        DrillRecord outcome = null;
+        try (TrackedRun.LogScope ignored = tracked.logScope()) {
+            outcome = runOnce(config, database, trigger, tracked.id());
+            return outcome;
+        } finally {
+            current.remove(database, tracked);
+            if (outcome != null) {
+                tracked.succeeded(outcome);
+            } else {
+                tracked.failed(new IllegalStateException("drill of " + database + " ended without a record (see the log)"));
+            }
+        }
+    }
+
+    private DrillRecord runOnce(LifeboatConfig config, String database, String trigger, String jobId) {
+        DatabaseConfig db = config.databases().get(database);
         Instant startedAt = Instant.now();
         String id = ID_TIME.format(startedAt) + "-" + HexFormat.of().formatHex(randomBytes());
         Semaphore lock = locks.computeIfAbsent(database, k -> new Semaphore(1));
@@ -108,11 +166,11 @@ public class DrillService {
             return refused;
         }
         running.put(database, startedAt);
-        return runLocked(config, database, db, trigger, id, startedAt, lock);
+        return runLocked(config, database, db, trigger, id, startedAt, lock, jobId);
     }
 
     private DrillRecord runLocked(LifeboatConfig config, String database, DatabaseConfig db, String trigger, String id, Instant startedAt,
-                                  Semaphore lock) {
+                                  Semaphore lock, String jobId) {
         boolean handedOver = false;
         ObjectStore store = null;
         try {
@@ -122,7 +180,7 @@ public class DrillService {
             ObjectStore ownedStore = store;
             CompletableFuture<Void> done = new CompletableFuture<>();
             Thread worker = new Thread(() -> {
-                try {
+                try (TrackedRun.LogScope ignored = TrackedRun.LogScope.of(database, jobId)) {
                     drill.run(run);
                     done.complete(null);
                 } catch (Throwable t) {

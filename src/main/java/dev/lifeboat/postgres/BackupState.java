@@ -1,9 +1,11 @@
 package dev.lifeboat.postgres;
 
 import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.runtime.TrackedRun;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What the agent knows of one database's backups: the last success and failure, the next run, counters. Rebuilt at
@@ -11,7 +13,10 @@ import java.time.Instant;
  * the status API and as metrics; never holds secrets (failure reasons are redacted where they are made).
  */
 public final class BackupState {
+    private final String database;
     private boolean running;
+    /** The run holding the slot while {@link #running}: what the jobs API shows and a second request joins. */
+    private TrackedRun<Manifest> current;
     private Instant lastSuccessAt;
     private Instant lastFailureAt;
     private String lastFailure;
@@ -27,18 +32,39 @@ public final class BackupState {
     private long successes;
     private long failures;
 
-    /** Marks a run as started; false (and nothing changes) when one is already running. */
-    public synchronized boolean tryStart() {
-        if (running) {
-            return false;
-        }
-        running = true;
-        return true;
+    BackupState(String database) {
+        this.database = database;
     }
 
-    /** Marks the run started with {@link #tryStart()} as over. */
-    public synchronized void finished() {
+    /** Marks a scheduled run as started; false (and nothing changes) when one is already running. */
+    public synchronized boolean tryStart() {
+        return !claim("schedule").joined();
+    }
+
+    /**
+     * Claims the database's single backup slot for a new run asked for by {@code trigger}, or, when a run holds it,
+     * returns that run ({@code joined}): never two backups of one database at once in this agent.
+     */
+    public synchronized TrackedRun.Claim<Manifest> claim(String trigger) {
+        if (running) {
+            return new TrackedRun.Claim<>(current, true);
+        }
+        running = true;
+        current = new TrackedRun<>("backup", database, trigger);
+        return new TrackedRun.Claim<>(current, false);
+    }
+
+    /** The run holding the slot, if one does. */
+    public synchronized Optional<TrackedRun<Manifest>> current() {
+        return Optional.ofNullable(current);
+    }
+
+    /** Marks the run started with {@link #tryStart()} or {@link #claim} as over; returns it (null if none held the slot). */
+    public synchronized TrackedRun<Manifest> finished() {
         running = false;
+        TrackedRun<Manifest> run = current;
+        current = null;
+        return run;
     }
 
     synchronized void succeeded(Manifest m) {

@@ -4,6 +4,7 @@ import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.stream.BackupWriter;
 import dev.lifeboat.stream.Compression;
 import dev.lifeboat.stream.ZstdCli;
@@ -65,12 +66,25 @@ public final class PgBackup {
     private final BackupCatalog catalog;
     private final PgTools tools;
     private final Clock clock;
+    private TrackedRun<?> progress;
 
     public PgBackup(Settings settings, BackupCatalog catalog, PgTools tools, Clock clock) {
         this.settings = settings;
         this.catalog = catalog;
         this.tools = tools;
         this.clock = clock;
+    }
+
+    /** Reports phases and the bytes read from the dump pipeline into {@code run} while running. */
+    public PgBackup withProgress(TrackedRun<?> run) {
+        this.progress = run;
+        return this;
+    }
+
+    private void phase(String phase) {
+        if (progress != null) {
+            progress.phase(phase);
+        }
     }
 
     /** Runs the backup and returns its published manifest; any exception means no backup was added. */
@@ -120,6 +134,7 @@ public final class PgBackup {
         command.addAll(settings.selection().pgDumpArgs());
         // zstd compression by the zstd program when installed: pg_dump's output then never passes through the JVM.
         Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
+        phase("dumping");
         LOG.infof("backup %s of %s started with %s %s%s", id, settings.database(), pgDump.path(), pgDump.version(),
                 zstd.map(z -> " | " + z).orElse(""));
         BackupWriter writer;
@@ -146,6 +161,9 @@ public final class PgBackup {
                     }
                     try {
                         writer.write(buffer, 0, n);
+                        if (progress != null) {
+                            progress.addBytes(n);
+                        }
                     } catch (IOException e) {
                         // A store failure while pg_dump streams; pg_dump's own error (if any) says more.
                         throw new IOException("upload of " + dataKey + " failed: " + e.getMessage() + dump.reason(), e);
@@ -158,6 +176,7 @@ public final class PgBackup {
             rows = rowsCounted(rowCounts);
             upload.complete();
         }
+        phase("publishing");
         Instant finished = clock.instant();
         Manifest manifest = new Manifest(Manifest.FORMAT, id, settings.database(), DatabaseType.POSTGRES.configName(), dataKey, started, finished,
                 rawBytes, writer.storedBytes(), writer.storedSha256(), settings.compression().configName(),

@@ -135,16 +135,7 @@ public class PgBackupScheduler {
 
     private void runInBackground(String name) {
         cancelRetry(name); // this backup replaces it; if it fails, it plans the next one
-        Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
-            try {
-                service.runStarted(name);
-            } catch (PgBackup.LockBusyException e) {
-                LOG.warnf("backup of %s skipped: %s", name, e.getMessage());
-            } catch (Exception e) {
-                LOG.errorf("backup of %s failed: %s", name, e.getMessage());
-                planRetry(name);
-            }
-        });
+        service.runInBackground(name, () -> planRetry(name));
     }
 
     /** Plans the retry of a failed backup after the backoff its failures in a row call for. */

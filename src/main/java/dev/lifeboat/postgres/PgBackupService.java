@@ -7,6 +7,7 @@ import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.catalog.Retention;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.stream.age.AgeIdentity;
 import dev.lifeboat.stream.age.AgeKeys;
 import dev.lifeboat.store.Destinations;
@@ -42,7 +43,7 @@ public class PgBackupService {
 
     /** The state of database {@code name} (created empty on first use). */
     public BackupState state(String name) {
-        return states.computeIfAbsent(name, n -> new BackupState());
+        return states.computeIfAbsent(name, BackupState::new);
     }
 
     /** The configured postgres database {@code name}, or a user-facing error listing what exists. */
@@ -77,28 +78,72 @@ public class PgBackupService {
         return runStarted(name);
     }
 
-    /** Runs a backup whose start was already claimed with {@link BackupState#tryStart()}. */
+    /**
+     * Starts a backup of {@code name} asked for by {@code trigger} on a virtual thread of its own (as the schedule
+     * does), or joins the one running: the returned claim's run shows its progress and outcome.
+     */
+    public TrackedRun.Claim<Manifest> startOrJoin(String name, String trigger) {
+        database(name);
+        TrackedRun.Claim<Manifest> claim = state(name).claim(trigger);
+        if (!claim.joined()) {
+            runInBackground(name, () -> { });
+        }
+        return claim;
+    }
+
+    /**
+     * Runs the backup whose start was claimed on a virtual thread; its outcome is logged (and in its run), and
+     * {@code onFailure} runs after a failure (not after a skip: another backup held the lock).
+     */
+    void runInBackground(String name, Runnable onFailure) {
+        Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
+            try {
+                runStarted(name);
+            } catch (PgBackup.LockBusyException e) {
+                LOG.warnf("backup of %s skipped: %s", name, e.getMessage());
+            } catch (Exception e) {
+                LOG.errorf("backup of %s failed: %s", name, e.getMessage());
+                onFailure.run();
+            }
+        });
+    }
+
+    /** Runs a backup whose start was already claimed with {@link BackupState#tryStart()} or {@link BackupState#claim}. */
     Manifest runStarted(String name) throws IOException {
         BackupState state = state(name);
-        try {
+        TrackedRun<Manifest> run = state.current().orElseGet(() -> new TrackedRun<>("backup", name, "schedule"));
+        Manifest done = null;
+        Exception failure = null;
+        try (TrackedRun.LogScope ignored = run.logScope()) {
+            run.started("connecting");
             DatabaseConfig db = database(name);
             BackupCatalog catalog = catalog(name);
-            Manifest m = new PgBackup(PgBackup.Settings.of(name, db), catalog, tools, Clock.systemUTC()).run();
+            Manifest m = new PgBackup(PgBackup.Settings.of(name, db), catalog, tools, Clock.systemUTC()).withProgress(run).run();
             state.succeeded(m);
+            run.phase("retention");
             try {
                 prune(name, false);
             } catch (IOException | RuntimeException e) {
                 LOG.warnf("backup %s of %s succeeded but retention failed: %s", m.id(), name, e.getMessage());
             }
+            done = m;
             return m;
         } catch (PgBackup.LockBusyException e) {
             state.skipped();
+            failure = e;
             throw e;
         } catch (IOException | RuntimeException e) {
             state.failed(e.getMessage(), Instant.now());
+            failure = e;
             throw e;
         } finally {
+            // The slot is free before the run reports its end: a request that sees the end can start the next one.
             state.finished();
+            if (done != null) {
+                run.succeeded(done);
+            } else {
+                run.failed(failure != null ? failure : new IOException("backup of " + name + " ended without an outcome"));
+            }
         }
     }
 

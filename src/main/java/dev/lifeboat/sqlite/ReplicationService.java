@@ -8,6 +8,7 @@ import dev.lifeboat.runtime.AgentStarted;
 import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
+import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.volume.VolumeGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,6 +19,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,6 +69,8 @@ public class ReplicationService {
     static java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
     /** How often a running replication re-checks its volume (a write probe: cheap, but not for every sync). */
     static java.time.Duration GUARD_WHILE_RUNNING = java.time.Duration.ofSeconds(10);
+    /** Per database, the snapshot asked for and not yet taken: a second request joins it. */
+    private final Map<String, TrackedRun<Replicator.SnapshotTaken>> snapshotRuns = new ConcurrentHashMap<>();
     private final ScheduledExecutorService guardRetries = DaemonScheduler.named("lifeboat-sqlite-guard");
 
     void onAgentStarted(@Observes AgentStarted started) {
@@ -107,6 +111,7 @@ public class ReplicationService {
                 Path file = Path.of(db.path().orElseThrow());
                 long[] lastGuard = {System.nanoTime()};
                 thread.scheduleAtFixedRate(() -> {
+                    MDC.put(TrackedRun.MDC_DATABASE, name); // this thread works for this database only
                     // The volume can vanish while we run (unmounted, remounted read-only): re-check it now and then,
                     // and stop rather than recreate a shadow WAL on the machine's root filesystem.
                     if (System.nanoTime() - lastGuard[0] >= GUARD_WHILE_RUNNING.toNanos()) {
@@ -140,6 +145,48 @@ public class ReplicationService {
             r.close();
         }
         guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Takes a snapshot of sqlite database {@code name} now, on its sync thread (between two syncs), or joins the one
+     * asked for and not yet taken. The run fails at once, saying why, when the database is not being replicated.
+     */
+    public TrackedRun.Claim<Replicator.SnapshotTaken> snapshotOrJoin(String name, String trigger) {
+        TrackedRun<Replicator.SnapshotTaken> fresh = new TrackedRun<>("snapshot", name, trigger);
+        TrackedRun<Replicator.SnapshotTaken> held = snapshotRuns.putIfAbsent(name, fresh);
+        if (held != null) {
+            return new TrackedRun.Claim<>(held, true);
+        }
+        ScheduledExecutorService thread = threads.get(name);
+        Replicator r = replicators.get(name);
+        try {
+            if (thread == null || r == null) {
+                throw new UserFacingException("sqlite database " + name + " is not being replicated by this agent"
+                        + Optional.ofNullable(refusals.get(name)).map(why -> ": " + why).orElse(""));
+            }
+            thread.execute(() -> {
+                Replicator.SnapshotTaken taken = null;
+                Exception failure = null;
+                try (TrackedRun.LogScope ignored = fresh.logScope()) {
+                    fresh.started("snapshot");
+                    taken = r.snapshotNow();
+                } catch (Exception e) {
+                    failure = e;
+                    LOG.errorf("sqlite %s: snapshot asked for failed: %s", name, e.getMessage());
+                } finally {
+                    snapshotRuns.remove(name, fresh);
+                }
+                if (taken != null) {
+                    fresh.succeeded(taken);
+                } else {
+                    fresh.failed(failure);
+                }
+            });
+        } catch (RuntimeException e) {
+            snapshotRuns.remove(name, fresh);
+            fresh.failed(e);
+        }
+        return new TrackedRun.Claim<>(fresh, false);
     }
 
     static Replicator.Settings settings(DatabaseConfig db) {

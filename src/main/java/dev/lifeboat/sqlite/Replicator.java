@@ -213,6 +213,35 @@ public final class Replicator implements AutoCloseable {
         link.checkpointer().acquire();
     }
 
+    /** A snapshot taken on request: where it is in the replica. */
+    public record SnapshotTaken(String generation, int index, String key, Instant takenAt) {
+    }
+
+    /**
+     * Syncs, then takes a snapshot of everything committed so far (replacing the current index's) and ships what
+     * follows it: asked for over the API. Must run on the sync thread, like {@link #sync()}; throws when the database
+     * cannot be read or the upload fails (the next sync then starts over as after any failed sync).
+     */
+    public SnapshotTaken snapshotNow() throws IOException {
+        try {
+            syncOnce();
+            if (state.generation == null || !link.isOpen()) {
+                throw new IOException("sqlite " + name + ": nothing to snapshot yet (" + stats.state + ")");
+            }
+            uploads.snapshot();
+            uploads.ship();
+            stats.syncs.incrementAndGet();
+            stats.lastSyncAt = Instant.now();
+            return new SnapshotTaken(state.generation, state.index, ReplicaLayout.snapshotKey(state.generation, state.index), state.lastSnapshotAt);
+        } catch (SQLException | RuntimeException e) {
+            link.close(); // start over from the shadow and the replica on the next sync
+            throw new IOException("sqlite " + name + ": snapshot failed: " + e.getMessage(), e);
+        } catch (IOException e) {
+            link.close();
+            throw e;
+        }
+    }
+
     /** Copies and ships what is left (the final sync of a graceful stop). Connections stay open unless {@code release}. */
     public void finalSync(boolean release) {
         sync();

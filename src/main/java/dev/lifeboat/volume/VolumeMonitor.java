@@ -6,6 +6,7 @@ import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.FlyEnvironment;
 import dev.lifeboat.runtime.Human;
+import dev.lifeboat.runtime.TrackedRun;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -25,10 +26,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -63,6 +67,10 @@ public class VolumeMonitor {
     /** A check is called hung after two check intervals, but never sooner than this. */
     static final Duration MIN_HANG = Duration.ofSeconds(5);
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
+    /** Each volume's check thread, by volume: checks asked for run there too, never beside a scheduled one. */
+    private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
+    /** The check of every volume asked for and not yet done: a second request joins it. */
+    private final AtomicReference<TrackedRun<List<VolumeReport>>> checkRun = new AtomicReference<>();
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -91,8 +99,9 @@ public class VolumeMonitor {
             registerMetrics(name);
             ScheduledExecutorService executor = DaemonScheduler.named("lifeboat-volume-" + name);
             executors.add(executor);
+            threads.put(name, executor);
             long every = config.volumes().get(name).checkInterval().toMillis();
-            executor.scheduleWithFixedDelay(() -> runCheck(checker), 0, every, TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(() -> { runCheck(checker); }, 0, every, TimeUnit.MILLISECONDS);
         }
         if (!config.volumes().isEmpty()) {
             LOG.infof("checking %d volume(s)", config.volumes().size());
@@ -107,7 +116,46 @@ public class VolumeMonitor {
         return a.compareTo(b) >= 0 ? a : b;
     }
 
-    private void runCheck(VolumeChecker checker) {
+    /**
+     * Checks every volume now, each on its own check thread, or joins the check asked for and not yet done. The run's
+     * result is the new reports; it fails naming the volume whose check failed unexpectedly.
+     */
+    public synchronized TrackedRun.Claim<List<VolumeReport>> checkAllOrJoin(String trigger) {
+        TrackedRun<List<VolumeReport>> held = checkRun.get();
+        if (held != null) {
+            return new TrackedRun.Claim<>(held, true);
+        }
+        TrackedRun<List<VolumeReport>> run = new TrackedRun<>("volume-check", null, trigger);
+        checkRun.set(run);
+        run.started("checking");
+        List<CompletableFuture<VolumeReport>> checks = new ArrayList<>();
+        Map<String, VolumeChecker> now = new TreeMap<>(checkers);
+        try {
+            now.forEach((name, checker) -> checks.add(CompletableFuture.supplyAsync(() -> {
+                try (TrackedRun.LogScope ignored = TrackedRun.LogScope.of(null, run.id())) {
+                    VolumeReport r = runCheck(checker);
+                    if (r == null) {
+                        throw new IllegalStateException("the check of volume " + name + " failed unexpectedly (see the log)");
+                    }
+                    return r;
+                }
+            }, threads.get(name))));
+        } catch (RuntimeException e) {
+            checks.add(CompletableFuture.failedFuture(e)); // a thread already stopped
+        }
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((done, failed) -> {
+            checkRun.compareAndSet(run, null);
+            if (failed != null) {
+                run.failed(failed instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : failed);
+            } else {
+                run.succeeded(checks.stream().map(CompletableFuture::join).toList());
+            }
+        });
+        return new TrackedRun.Claim<>(run, false);
+    }
+
+    /** One check of {@code checker}'s volume: its report, or null when the check failed unexpectedly (logged). */
+    private VolumeReport runCheck(VolumeChecker checker) {
         running.put(checker.name(), Instant.now());
         try {
             long n = sequences.computeIfAbsent(checker.name(), k -> new AtomicLong()).incrementAndGet();
@@ -118,9 +166,11 @@ public class VolumeMonitor {
                 events.fire(report);
             }
             checkFailures(checker.name()).succeeded();
+            return report;
         } catch (RuntimeException e) {
             LOG.debugf(e, "volume check of '%s' failed unexpectedly", checker.name());
             checkFailures(checker.name()).failed("unexpectedly: " + e);
+            return null;
         } finally {
             running.remove(checker.name());
         }
@@ -236,6 +286,7 @@ public class VolumeMonitor {
             }
         }
         executors.clear();
+        threads.clear();
         checkers.clear();
         latest.clear();
         sequences.clear();

@@ -1,0 +1,119 @@
+package dev.lifeboat.jobs;
+
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.InvalidConfigException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * On-demand jobs over HTTP. {@code POST /api/v1/databases/{db}/backups}, {@code POST /api/v1/databases/{db}/drills}
+ * and {@code POST /api/v1/volumes/checks} answer {@code 202 Accepted} with {@code Location: /api/v1/jobs/{id}} and
+ * the job, or {@code 200} with the job already queued or running for the same work. They need
+ * {@code Authorization: Bearer <http.api-token>}: {@code 401} without or with a wrong one (checked before the
+ * database is looked up, so a wrong token never tells which databases exist), {@code 403} while no token is
+ * configured. {@code GET /api/v1/jobs/{id}} and {@code GET /api/v1/jobs} show jobs. Errors are
+ * {@code application/problem+json} (type, title, status, detail).
+ */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobsResource {
+    static final String PROBLEM_JSON = "application/problem+json";
+
+    @Inject
+    JobService jobs;
+
+    @Inject
+    ActiveConfig active;
+
+    /** An RFC 9457 problem body. */
+    public record Problem(String type, String title, int status, String detail) {
+    }
+
+    @POST
+    @Path("/databases/{db}/backups")
+    public Response backup(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+        return submit(authorization, () -> jobs.backup(database));
+    }
+
+    @POST
+    @Path("/databases/{db}/drills")
+    public Response drill(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+        return submit(authorization, () -> jobs.drill(database));
+    }
+
+    @POST
+    @Path("/volumes/checks")
+    public Response checkVolumes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return submit(authorization, jobs::checkVolumes);
+    }
+
+    @GET
+    @Path("/jobs/{id}")
+    public Response job(@PathParam("id") String id) {
+        return jobs.get(id).map(j -> Response.ok(j).build())
+                .orElseGet(() -> problem(Response.Status.NOT_FOUND, "no job " + id + " (the newest " + JobService.KEPT + " are kept)"));
+    }
+
+    @GET
+    @Path("/jobs")
+    public JobView.JobList list() {
+        return new JobView.JobList(jobs.recent());
+    }
+
+    private Response submit(String authorization, Supplier<JobService.Submitted> submit) {
+        Optional<Response> denied = checkToken(authorization);
+        if (denied.isPresent()) {
+            return denied.get();
+        }
+        JobService.Submitted s;
+        try {
+            s = submit.get();
+        } catch (JobService.UnknownDatabaseException e) {
+            return problem(Response.Status.NOT_FOUND, e.getMessage());
+        }
+        if (!s.created()) {
+            return Response.ok(s.job()).location(URI.create("/api/v1/jobs/" + s.job().id())).build();
+        }
+        return Response.accepted(s.job()).location(URI.create("/api/v1/jobs/" + s.job().id())).build();
+    }
+
+    /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
+    private Optional<Response> checkToken(String authorization) {
+        Optional<String> token;
+        try {
+            token = active.get().http().apiToken().filter(t -> !t.isBlank());
+        } catch (InvalidConfigException e) {
+            return Optional.of(problem(Response.Status.SERVICE_UNAVAILABLE,
+                    "the configuration is invalid, so the API token is unknown; fix it (see /api/v1/status)"));
+        }
+        if (token.isEmpty()) {
+            return Optional.of(problem(Response.Status.FORBIDDEN, "jobs are disabled because http.api-token is not set; set it in "
+                    + active.path() + " (for example api-token: ${LIFEBOAT_API_TOKEN}) and send Authorization: Bearer <token>"));
+        }
+        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : "";
+        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.get().getBytes(StandardCharsets.UTF_8))) {
+            Response r = problem(Response.Status.UNAUTHORIZED, "missing or wrong API token; send Authorization: Bearer <http.api-token>");
+            return Optional.of(Response.fromResponse(r).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+        }
+        return Optional.empty();
+    }
+
+    static Response problem(Response.Status status, String detail) {
+        return Response.status(status).type(PROBLEM_JSON)
+                .entity(new Problem("about:blank", status.getReasonPhrase(), status.getStatusCode(), detail)).build();
+    }
+}
