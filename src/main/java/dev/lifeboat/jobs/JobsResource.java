@@ -13,14 +13,14 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * On-demand jobs over HTTP. {@code POST /api/v1/databases/{db}/backups}, {@code POST /api/v1/databases/{db}/drills}
+ * On-demand jobs over HTTP (one resource class per path: Quarkus REST routes a request to the class with the most
+ * specific path first, so {@code POST .../drills} must live in a class whose path equals {@code DrillsResource}'s). {@code POST /api/v1/databases/{db}/backups}, {@code POST /api/v1/databases/{db}/drills}
  * and {@code POST /api/v1/volumes/checks} answer {@code 202 Accepted} with {@code Location: /api/v1/jobs/{id}} and
  * the job, or {@code 200} with the job already queued or running for the same work. They need
  * {@code Authorization: Bearer <http.api-token>}: {@code 401} without or with a wrong one (checked before the
@@ -28,54 +28,86 @@ import java.util.function.Supplier;
  * configured. {@code GET /api/v1/jobs/{id}} and {@code GET /api/v1/jobs} show jobs. Errors are
  * {@code application/problem+json} (type, title, status, detail).
  */
-@Path("/api/v1")
-@Produces(MediaType.APPLICATION_JSON)
-public class JobsResource {
+public final class JobsResource {
     static final String PROBLEM_JSON = "application/problem+json";
 
-    @Inject
-    JobService jobs;
-
-    @Inject
-    ActiveConfig active;
+    private JobsResource() {
+    }
 
     /** An RFC 9457 problem body. */
     public record Problem(String type, String title, int status, String detail) {
     }
 
-    @POST
-    @Path("/databases/{db}/backups")
-    public Response backup(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
-        return submit(authorization, () -> jobs.backup(database));
+    /** {@code POST /api/v1/databases/{db}/backups}: a pg_dump backup (postgres) or a new snapshot (sqlite). */
+    @Path("/api/v1/databases/{db}/backups")
+    public static class Backups {
+        @Inject
+        JobService jobs;
+
+        @Inject
+        ActiveConfig active;
+
+        @POST
+        @Produces(MediaType.APPLICATION_JSON)
+        public Response backup(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+            return submit(active, authorization, () -> jobs.backup(database));
+        }
     }
 
-    @POST
-    @Path("/databases/{db}/drills")
-    public Response drill(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
-        return submit(authorization, () -> jobs.drill(database));
+    /** {@code POST /api/v1/databases/{db}/drills}: a restore drill. */
+    @Path("/api/v1/databases/{db}/drills")
+    public static class Drills {
+        @Inject
+        JobService jobs;
+
+        @Inject
+        ActiveConfig active;
+
+        @POST
+        @Produces(MediaType.APPLICATION_JSON)
+        public Response drill(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+            return submit(active, authorization, () -> jobs.drill(database));
+        }
     }
 
-    @POST
-    @Path("/volumes/checks")
-    public Response checkVolumes(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        return submit(authorization, jobs::checkVolumes);
+    /** {@code POST /api/v1/volumes/checks}: a check of every volume. */
+    @Path("/api/v1/volumes/checks")
+    public static class VolumeChecks {
+        @Inject
+        JobService jobs;
+
+        @Inject
+        ActiveConfig active;
+
+        @POST
+        @Produces(MediaType.APPLICATION_JSON)
+        public Response check(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+            return submit(active, authorization, jobs::checkVolumes);
+        }
     }
 
-    @GET
-    @Path("/jobs/{id}")
-    public Response job(@PathParam("id") String id) {
-        return jobs.get(id).map(j -> Response.ok(j).build())
-                .orElseGet(() -> problem(Response.Status.NOT_FOUND, "no job " + id + " (the newest " + JobService.KEPT + " are kept)"));
+    /** {@code GET /api/v1/jobs} and {@code GET /api/v1/jobs/{id}}. */
+    @Path("/api/v1/jobs")
+    @Produces(MediaType.APPLICATION_JSON)
+    public static class Jobs {
+        @Inject
+        JobService jobs;
+
+        @GET
+        @Path("/{id}")
+        public Response job(@PathParam("id") String id) {
+            return jobs.get(id).map(j -> Response.ok(j).build())
+                    .orElseGet(() -> problem(Response.Status.NOT_FOUND, "no job " + id + " (the newest " + JobService.KEPT + " are kept)"));
+        }
+
+        @GET
+        public JobView.JobList list() {
+            return new JobView.JobList(jobs.recent());
+        }
     }
 
-    @GET
-    @Path("/jobs")
-    public JobView.JobList list() {
-        return new JobView.JobList(jobs.recent());
-    }
-
-    private Response submit(String authorization, Supplier<JobService.Submitted> submit) {
-        Optional<Response> denied = checkToken(authorization);
+    private static Response submit(ActiveConfig active, String authorization, Supplier<JobService.Submitted> submit) {
+        Optional<Response> denied = checkToken(active, authorization);
         if (denied.isPresent()) {
             return denied.get();
         }
@@ -85,14 +117,12 @@ public class JobsResource {
         } catch (JobService.UnknownDatabaseException e) {
             return problem(Response.Status.NOT_FOUND, e.getMessage());
         }
-        if (!s.created()) {
-            return Response.ok(s.job()).location(URI.create("/api/v1/jobs/" + s.job().id())).build();
-        }
-        return Response.accepted(s.job()).location(URI.create("/api/v1/jobs/" + s.job().id())).build();
+        return Response.status(s.created() ? Response.Status.ACCEPTED : Response.Status.OK).entity(s.job())
+                .type(MediaType.APPLICATION_JSON).header(HttpHeaders.LOCATION, "/api/v1/jobs/" + s.job().id()).build();
     }
 
     /** 403 while no token is configured, 401 for a missing or wrong one; compares in constant time. */
-    private Optional<Response> checkToken(String authorization) {
+    private static Optional<Response> checkToken(ActiveConfig active, String authorization) {
         Optional<String> token;
         try {
             token = active.get().http().apiToken().filter(t -> !t.isBlank());
