@@ -4,6 +4,7 @@ import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
+import dev.lifeboat.postgres.PgBackupScheduler;
 import dev.lifeboat.sqlite.ReplicationService;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
@@ -61,6 +62,9 @@ class JobsApiTest {
 
     @Inject
     VolumeMonitor volumes;
+
+    @Inject
+    PgBackupScheduler scheduler;
 
     private static JsonPath job(String id) {
         return given().get("/api/v1/jobs/" + id).then().statusCode(200).extract().jsonPath();
@@ -120,7 +124,7 @@ class JobsApiTest {
         assertTrue(second.header("Location").endsWith("/api/v1/jobs/" + id), second.header("Location"));
 
         // Slowed, the dump moves: bytes grow while it runs, and the job ends with the manifest in the bucket.
-        JobsEnvironment.pgProxy.latency(Duration.ofMillis(25));
+        JobsEnvironment.pgProxy.latency(Duration.ofMillis(10));
         long[] seen = {0};
         Await.until("bytes dumped while running", Duration.ofMinutes(1), () -> {
             JsonPath j = job(id);
@@ -204,6 +208,30 @@ class JobsApiTest {
 
         JsonPath all = given().get("/api/v1/jobs").then().statusCode(200).extract().jsonPath();
         assertEquals(List.of("volume-check", "drill", "snapshot", "backup", "backup", "backup"), all.getList("jobs.kind"));
+    }
+
+    @Test
+    @Order(6)
+    void aRequestWhileAScheduledBackupRunsJoinsIt() throws Exception {
+        // The schedules start; shop's newest backup is recent and rls runs once a year: nothing is due yet.
+        scheduler.start(active.get());
+        JobsEnvironment.pgProxy.blackhole();
+        try {
+            assertTrue(scheduler.backupOutOfSchedule("shop", "the test asks for a scheduled run"));
+            Response r = given().header("Authorization", BEARER).post("/api/v1/databases/shop/backups");
+            r.then().statusCode(200).body("trigger", equalTo("schedule")).body("state", equalTo("running"))
+                    .body("kind", equalTo("backup"));
+            String id = r.jsonPath().getString("id");
+            given().header("Authorization", BEARER).post("/api/v1/databases/shop/backups").then().statusCode(200).body("id", equalTo(id));
+            JobsEnvironment.pgProxy.pass();
+            JsonPath done = awaitEnd(id);
+            assertEquals("succeeded", done.getString("state"), done.prettify());
+            try (ObjectStore store = new PrefixedStore(ObjectStores.open(active.get().destinations().get("main")), "shop/")) {
+                assertEquals(3, new BackupCatalog(store).list().size(), "the two backups of the API, then the scheduled one");
+            }
+        } finally {
+            JobsEnvironment.pgProxy.pass();
+        }
     }
 
     private static List<Path> snapshots(Path replica) {
