@@ -145,9 +145,21 @@ public class JobService {
                 jobs.remove(jobs.keySet().iterator().next());
             }
             if (!claim.joined()) {
+                String what = kind + (run.subject() == null ? "" : " of " + run.subject());
                 try (TrackedRun.LogScope ignored = run.logScope()) {
-                    LOG.infof("job %s: %s%s asked for over the API", run.id(), kind, run.subject() == null ? "" : " of " + run.subject());
+                    LOG.infof("job %s: %s asked for over the API", run.id(), what);
                 }
+                Job<?> job = known;
+                run.outcome().whenComplete((done, failed) -> {
+                    JobView end = job.view();
+                    try (TrackedRun.LogScope ignored = run.logScope()) {
+                        if (end.error() == null) {
+                            LOG.infof("job %s: %s %s", run.id(), what, end.state());
+                        } else {
+                            LOG.warnf("job %s: %s %s: %s", run.id(), what, end.state(), end.error());
+                        }
+                    }
+                });
             }
         }
         return new Submitted(known.view(), !claim.joined());
