@@ -232,13 +232,11 @@ public final class Replicator implements AutoCloseable {
             uploads.ship();
             stats.syncs.incrementAndGet();
             stats.lastSyncAt = Instant.now();
+            syncFailures.succeeded();
             return new SnapshotTaken(state.generation, state.index, ReplicaLayout.snapshotKey(state.generation, state.index), state.lastSnapshotAt);
-        } catch (SQLException | RuntimeException e) {
-            link.close(); // start over from the shadow and the replica on the next sync
+        } catch (SQLException e) {
+            link.close(); // as after a failed sync: start over from the shadow and the replica on the next one
             throw new IOException("sqlite " + name + ": snapshot failed: " + e.getMessage(), e);
-        } catch (IOException e) {
-            link.close();
-            throw e;
         }
     }
 
