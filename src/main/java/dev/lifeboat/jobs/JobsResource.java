@@ -49,7 +49,7 @@ public final class JobsResource {
 
         @POST
         @Produces(MediaType.APPLICATION_JSON)
-        public Response backup(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+        public Response startBackup(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
             return submit(active, authorization, () -> jobs.backup(database));
         }
     }
@@ -65,7 +65,7 @@ public final class JobsResource {
 
         @POST
         @Produces(MediaType.APPLICATION_JSON)
-        public Response drill(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
+        public Response startDrill(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("db") String database) {
             return submit(active, authorization, () -> jobs.drill(database));
         }
     }
@@ -81,7 +81,7 @@ public final class JobsResource {
 
         @POST
         @Produces(MediaType.APPLICATION_JSON)
-        public Response check(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        public Response startVolumeCheck(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
             return submit(active, authorization, jobs::checkVolumes);
         }
     }
@@ -95,13 +95,13 @@ public final class JobsResource {
 
         @GET
         @Path("/{id}")
-        public Response job(@PathParam("id") String id) {
+        public Response getJob(@PathParam("id") String id) {
             return jobs.get(id).map(j -> Response.ok(j).build())
                     .orElseGet(() -> problem(Response.Status.NOT_FOUND, "no job " + id + " (the newest " + JobService.KEPT + " are kept)"));
         }
 
         @GET
-        public JobView.JobList list() {
+        public JobView.JobList listJobs() {
             return new JobView.JobList(jobs.recent());
         }
     }
