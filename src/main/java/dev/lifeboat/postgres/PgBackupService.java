@@ -71,7 +71,7 @@ public class PgBackupService {
      */
     public Manifest backupNow(String name) throws IOException {
         BackupState state = state(name);
-        if (!state.tryStart()) {
+        if (state.claim("cli").joined()) {
             state.skipped();
             throw new PgBackup.LockBusyException("a backup of " + name + " is already running in this agent; skipped");
         }
