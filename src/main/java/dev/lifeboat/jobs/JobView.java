@@ -1,6 +1,7 @@
 package dev.lifeboat.jobs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.List;
  * @param error      why it failed, free of secrets; absent unless failed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@Schema(name = "Job")
 public record JobView(String id, String kind, String database, String trigger, String state, Instant createdAt, Instant startedAt,
                       Instant finishedAt, Progress progress, JobResult result, String error) {
     public static final String QUEUED = "queued";
@@ -33,10 +35,12 @@ public record JobView(String id, String kind, String database, String trigger, S
      *              {@code retention}, {@code restoring}, {@code snapshot}, {@code checking}, {@code done}
      * @param bytes bytes moved so far (a backup: bytes read from pg_dump, after the zstd program when it compresses)
      */
+    @Schema(name = "JobProgress")
     public record Progress(String phase, long bytes) {
     }
 
     /** The answer of {@code GET /api/v1/jobs}: the most recent jobs, newest first (at most {@value JobService#KEPT}). */
+    @Schema(name = "JobList")
     public record JobList(List<JobView> jobs) {
     }
 }

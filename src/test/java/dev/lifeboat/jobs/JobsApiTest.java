@@ -86,7 +86,7 @@ class JobsApiTest {
         given().header("Authorization", "Bearer wrong").post("/api/v1/databases/nope/drills").then().statusCode(401);
         given().header("Authorization", BEARER).post("/api/v1/databases/nope/backups").then().statusCode(404)
                 .contentType("application/problem+json")
-                .body("type", notNullValue()).body("title", equalTo("Not Found")).body("status", equalTo(404))
+                .body("type", equalTo("/problems/no-such-database")).body("title", notNullValue()).body("status", equalTo(404))
                 .body("detail", containsString("no database named 'nope'"));
         given().get("/api/v1/jobs/no-such-job").then().statusCode(404).contentType("application/problem+json");
 
