@@ -35,6 +35,14 @@ import java.util.stream.Stream;
 public final class FileStore implements ObjectStore {
     /** Temporary files carry this prefix; they are invisible to {@link #list} and removed by {@link #abortIncompleteUploads}. */
     static final String TEMP_PREFIX = ".lifeboat-tmp-";
+    /** The file locked around {@link #replaceIfMatch} (compare, then rename), at the root; never removed. */
+    static final String CAS_LOCK = TEMP_PREFIX + "cas.lock";
+    /**
+     * The JVM's side of the same lock: the file lock excludes other processes only (two stores over one directory in
+     * one JVM would get an OverlappingFileLockException), so threads of this JVM queue here first.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> CAS_LOCKS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path root;
     /** Taken while the directory exists (its URI ends in '/'), so that messages name it the same way once it is gone. */
@@ -132,6 +140,50 @@ public final class FileStore implements ObjectStore {
             return java.util.Arrays.equals(Files.readAllBytes(target), content);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    @Override
+    public Optional<Versioned> getVersioned(String key) throws IOException {
+        try {
+            byte[] content = Files.readAllBytes(file(key));
+            return Optional.of(new Versioned(content, version(content)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw failure("get " + key, e);
+        }
+    }
+
+    /** Like S3's ETag of a single PUT: the hex MD5 of the content (an identity for comparison, not a checksum). */
+    private static String version(byte[] content) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(content));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Compare and rename while holding {@link #CAS_LOCK}, so that no other process or thread replaces in between. */
+    @Override
+    public Optional<String> replaceIfMatch(String key, String version, byte[] content) throws IOException {
+        var jvmLock = CAS_LOCKS.computeIfAbsent(root, r -> new java.util.concurrent.locks.ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel lockFile = FileChannel.open(root.resolve(CAS_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             var held = lockFile.lock()) {
+            Optional<Versioned> current = getVersioned(key);
+            if (current.isEmpty() || !current.get().version().equals(version)) {
+                return current.filter(v -> java.util.Arrays.equals(v.content(), content)).map(Versioned::version);
+            }
+            try (Upload upload = beginUpload(key)) {
+                upload.write(content);
+                upload.complete();
+            }
+            return Optional.of(version(content));
+        } catch (IOException e) {
+            throw failure("conditional replace of " + key, e);
+        } finally {
+            jvmLock.unlock();
         }
     }
 
@@ -250,7 +302,8 @@ public final class FileStore implements ObjectStore {
         int removed = 0;
         List<Path> temps;
         try (Stream<Path> walk = Files.walk(root)) {
-            temps = walk.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList();
+            temps = walk.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)
+                    && !p.getFileName().toString().equals(CAS_LOCK)).toList();
         }
         for (Path temp : temps) {
             String dirKey = root.relativize(temp.getParent()).toString();

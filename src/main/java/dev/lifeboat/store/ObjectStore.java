@@ -57,6 +57,25 @@ public interface ObjectStore extends AutoCloseable {
      */
     boolean putIfAbsent(String key, byte[] content) throws IOException;
 
+    /**
+     * An object's bytes and its version: the token {@link #replaceIfMatch} compares (S3's ETag; {@link FileStore}'s
+     * MD5 of the content, as S3 computes it for a single PUT). Two writes of identical bytes may share a version, so
+     * callers that compare versions put something unique to each write in the content (a holder and a time).
+     */
+    record Versioned(byte[] content, String version) {
+    }
+
+    /** Reads a small object with its version, or empty when it does not exist. */
+    Optional<Versioned> getVersioned(String key) throws IOException;
+
+    /**
+     * Replaces {@code key} with {@code content} only if its current version is {@code version} (S3 {@code If-Match});
+     * returns the new version, or empty, changing nothing, when the object changed or is gone. Two callers naming the
+     * same version: at most one succeeds. Finding exactly {@code content} there already counts as this call's own
+     * replacement (a retried request whose first attempt succeeded), as for {@link #putIfAbsent}.
+     */
+    Optional<String> replaceIfMatch(String key, String version, byte[] content) throws IOException;
+
     /** Opens the whole object; {@link NoSuchObjectException} when it does not exist. */
     InputStream get(String key) throws IOException;
 

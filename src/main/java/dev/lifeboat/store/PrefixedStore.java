@@ -37,6 +37,16 @@ public final class PrefixedStore implements ObjectStore {
     }
 
     @Override
+    public Optional<Versioned> getVersioned(String key) throws IOException {
+        return inner.getVersioned(prefix + key);
+    }
+
+    @Override
+    public Optional<String> replaceIfMatch(String key, String version, byte[] content) throws IOException {
+        return inner.replaceIfMatch(prefix + key, version, content);
+    }
+
+    @Override
     public InputStream get(String key) throws IOException {
         return inner.get(prefix + key);
     }

@@ -212,6 +212,33 @@ public final class S3Store implements ObjectStore {
         }
     }
 
+    @Override
+    public Optional<Versioned> getVersioned(String key) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(fullKey(key)))) {
+            return Optional.of(new Versioned(in.readAllBytes(), in.response().eTag()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw failure("get " + key, e);
+        }
+    }
+
+    @Override
+    public Optional<String> replaceIfMatch(String key, String version, byte[] content) throws IOException {
+        try {
+            return Optional.of(s3.putObject(b -> b.bucket(bucket).key(fullKey(key)).ifMatch(version),
+                    RequestBody.fromBytes(content)).eTag());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409 || e.statusCode() == 404) {
+                // As in putIfAbsent: the object found may be this call's own first attempt, retried by the SDK.
+                return getVersioned(key).filter(v -> java.util.Arrays.equals(v.content(), content)).map(Versioned::version);
+            }
+            throw failure("conditional replace of " + key, e);
+        } catch (SdkException e) {
+            throw failure("conditional replace of " + key, e);
+        }
+    }
+
     private boolean sameContent(String key, byte[] content) throws IOException {
         try (InputStream existing = get(key)) {
             return java.util.Arrays.equals(existing.readNBytes(content.length + 1), content);

@@ -39,6 +39,16 @@ public abstract class ForwardingStore implements ObjectStore {
     }
 
     @Override
+    public Optional<Versioned> getVersioned(String key) throws IOException {
+        return delegate.getVersioned(key);
+    }
+
+    @Override
+    public Optional<String> replaceIfMatch(String key, String version, byte[] content) throws IOException {
+        return delegate.replaceIfMatch(key, version, content);
+    }
+
+    @Override
     public InputStream get(String key) throws IOException {
         return delegate.get(key);
     }
