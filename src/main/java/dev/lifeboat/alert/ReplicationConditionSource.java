@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code replication-lag} and {@code replication-error} for every SQLite database being replicated, from the
+ * {@code replication-lag}, {@code replication-error} and {@code replica-lease-held-elsewhere} for every SQLite database being replicated, from the
  * replicators' {@link ReplicaStats}. Replication is failing while the last sync error is newer than the last good
  * sync; the lag is the age of the oldest committed change not yet in the replica.
  */
@@ -28,7 +28,11 @@ public class ReplicationConditionSource implements ConditionSource {
     public List<Condition> conditions(Instant now) {
         Duration maxLag = active.get().alerts().thresholds().maxReplicationLag();
         List<Condition> out = new ArrayList<>();
-        replication.replicators().forEach((name, r) -> out.addAll(conditions(name, r.stats(), maxLag, now)));
+        replication.replicators().forEach((name, r) -> {
+            out.addAll(conditions(name, r.stats(), maxLag, now));
+            replication.lease(name).filter(l -> !"unknown".equals(l.state()))
+                    .ifPresent(l -> out.add(ReplicaLeaseRule.evaluate(name, l)));
+        });
         return out;
     }
 

@@ -22,7 +22,7 @@ public interface AlertsConfig {
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
             "alert-state-unwritable", "replica-damaged", "pg-connections", "pg-long-transaction", "pg-idle-in-transaction",
             "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing",
-            "pg-slow-queries");
+            "pg-slow-queries", "replica-lease-held-elsewhere");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");

@@ -140,6 +140,9 @@ final class ConfigValidator {
         }
         timeout(key + ".connect-timeout", d.connectTimeout());
         timeout(key + ".request-timeout", d.requestTimeout());
+        if (d.leaseTtl().compareTo(Duration.ofSeconds(3)) < 0 || d.leaseTtl().compareTo(Duration.ofHours(1)) > 0) {
+            problem(key + ".lease-ttl", "must be between 3s and 1h");
+        }
     }
 
     private void database(String name, DatabaseConfig db) {

@@ -55,6 +55,17 @@ public interface DestinationConfig {
     @WithDefault(DEFAULT_REQUEST_TIMEOUT)
     Duration requestTimeout();
 
+    /**
+     * How long a writer lease in this destination (one agent per SQLite replica, see {@code store.WriterLease}) lasts
+     * without renewal: the holder renews every third of it and stops writing when two thirds have passed since its
+     * last renewal began; another agent takes the replica over once the lease has stayed unchanged this long by its
+     * own clock. Between 3s and 1h.
+     */
+    @WithName("lease-ttl")
+    @WithDefault(DEFAULT_LEASE_TTL)
+    Duration leaseTtl();
+
+    String DEFAULT_LEASE_TTL = "30s";
     String DEFAULT_REGION = "us-east-1";
     String DEFAULT_CONNECT_TIMEOUT = "10s";
     String DEFAULT_REQUEST_TIMEOUT = "60s";

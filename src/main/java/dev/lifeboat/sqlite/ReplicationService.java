@@ -9,6 +9,7 @@ import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
 import dev.lifeboat.runtime.TrackedRun;
+import dev.lifeboat.store.WriterLease;
 import dev.lifeboat.volume.VolumeGuard;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -72,6 +73,11 @@ public class ReplicationService {
     /** Per database, the snapshot asked for and not yet taken: a second request joins it. */
     private final Map<String, TrackedRun<Replicator.SnapshotTaken>> snapshotRuns = new ConcurrentHashMap<>();
     private final ScheduledExecutorService guardRetries = DaemonScheduler.named("lifeboat-sqlite-guard");
+    /** Each database's writer lease in its replica: only the holder syncs (one writer per replica). */
+    private final Map<String, WriterLease> leases = new ConcurrentHashMap<>();
+    /** Renews the leases apart from the syncs, so that a long snapshot upload cannot let a lease lapse. */
+    private final ScheduledExecutorService leaseThread = DaemonScheduler.named("lifeboat-sqlite-lease");
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> leaseRenewals = new ConcurrentHashMap<>();
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -109,6 +115,12 @@ public class ReplicationService {
                 ScheduledExecutorService thread = DaemonScheduler.named("lifeboat-sqlite-" + name);
                 threads.put(name, thread);
                 Path file = Path.of(db.path().orElseThrow());
+                WriterLease lease = leases.get(name);
+                if (lease == null) {
+                    lease = newLease(config, name, file);
+                    leases.put(name, lease);
+                }
+                WriterLease leased = lease;
                 long[] lastGuard = {System.nanoTime()};
                 thread.scheduleAtFixedRate(() -> {
                     MDC.put(TrackedRun.MDC_DATABASE, name); // this thread works for this database only
@@ -123,6 +135,15 @@ public class ReplicationService {
                             return;
                         }
                     }
+                    if (!leased.mayWrite()) {
+                        standBy(r, leased);
+                        return;
+                    }
+                    String from = leased.takeOverFrom();
+                    if (from != null) {
+                        // Another machine wrote since this one's shadow state was made: never continue an older generation.
+                        r.startNewGeneration("took the replica over from " + from);
+                    }
                     r.sync();
                 }, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
@@ -130,6 +151,33 @@ public class ReplicationService {
                 LOG.errorf("cannot replicate sqlite database %s: %s", name, e.getMessage());
             }
         });
+    }
+
+    /**
+     * Opens database {@code name}'s lease and renews it every third of its TTL; the first attempt runs at once. Source
+     * is this machine and the database file: the same file after a restart may resume its generation.
+     */
+    private WriterLease newLease(LifeboatConfig config, String name, Path file) throws IOException {
+        WriterLease lease = new WriterLease(SqliteRestoreService.storeFor(config, name), WriterLease.thisProcess(),
+                    WriterLease.thisMachine() + ":" + file.toAbsolutePath(),
+                    config.destinations().get(config.databases().get(name).destination()).leaseTtl());
+        leaseRenewals.put(name, leaseThread.scheduleWithFixedDelay(() -> {
+            boolean before = lease.mayWrite();
+            if (lease.refresh() != before) {
+                WriterLease.Status s = lease.status();
+                LOG.infof("sqlite %s: replica lease %s%s", name, before ? "lost; standing by" : "taken; replicating",
+                        before && s.holder() != null ? " (held by " + s.holder() + ")" : "");
+            }
+        }, 0, lease.renewInterval().toMillis(), TimeUnit.MILLISECONDS));
+        return lease;
+    }
+
+    /** Another agent writes this replica: hold nothing open (SQLite checkpoints by itself) and say who writes. */
+    private static void standBy(Replicator r, WriterLease lease) {
+        r.close();
+        WriterLease.Status s = lease.status();
+        r.stats().state = s.holder() == null ? "waiting for the replica lease" + (s.error() == null ? "" : ": " + s.error())
+                : "standby: replica lease held by " + s.holder() + " until " + s.expires();
     }
 
     /** Stops replicating {@code name} because its volume failed the guard; starts again once the guard passes. */
@@ -206,7 +254,18 @@ public class ReplicationService {
                 Thread.currentThread().interrupt();
             }
             Replicator r = replicators.get(name);
+            WriterLease lease = leases.remove(name);
+            var renewal = leaseRenewals.remove(name);
+            if (renewal != null) {
+                renewal.cancel(false); // else it would take the lease again after release
+            }
+            if (lease != null && !lease.mayWrite()) {
+                return; // another agent writes this replica
+            }
             r.finalSync(false);
+            if (lease != null) {
+                lease.release();
+            }
             LOG.infof("sqlite %s: final sync done (generation %s, index %08x, offset %d)", name, r.stats().generation,
                     r.stats().index, r.stats().offset);
         });
@@ -228,6 +287,11 @@ public class ReplicationService {
             return Optional.of(r.stats().status());
         }
         return Optional.ofNullable(refusals.get(name)).map(ReplicationStatus.Refused::new);
+    }
+
+    /** Database {@code name}'s writer lease as status shows it; empty for a database not replicated here. */
+    public Optional<WriterLease.Status> lease(String name) {
+        return Optional.ofNullable(leases.get(name)).map(WriterLease::status);
     }
 
     private FailureLog guardFailures(String name) {

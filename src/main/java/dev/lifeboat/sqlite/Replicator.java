@@ -182,7 +182,11 @@ public final class Replicator implements AutoCloseable {
             link.open();
             dbFileKey = key;
             try {
+                long generationsBefore = stats.generations.get();
                 continuity.recover();
+                if (stats.generations.get() != generationsBefore) {
+                    newGenerationRequest = null; // recovering started one already
+                }
             } catch (IOException | SQLException | RuntimeException e) {
                 // Half-recovered state must never be synced from: the next sync starts over from the shadow and the
                 // replica (a sync that carried on here shipped later WAL into the old generation, leaving a gap).
@@ -191,11 +195,13 @@ public final class Replicator implements AutoCloseable {
             }
         } else {
             continuity.follow();
-            String repair = newGenerationRequest;
-            if (repair != null) {
-                newGenerationRequest = null;
-                continuity.restartGeneration(repair);
-            }
+        }
+        String repair = newGenerationRequest;
+        if (repair != null) {
+            // Also right after (re)opening: a replica taken over from another machine may hold a newer generation
+            // than the one the shadow directory would resume.
+            newGenerationRequest = null;
+            continuity.restartGeneration(repair);
         }
         if (state.needSnapshot) {
             uploads.snapshot();
