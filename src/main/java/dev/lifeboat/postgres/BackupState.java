@@ -29,6 +29,7 @@ public final class BackupState {
     private Instant retryAt;
     private int consecutiveFailures;
     private long skippedTicks;
+    private String lastSkip;
     private long successes;
     private long failures;
 
@@ -82,6 +83,12 @@ public final class BackupState {
         lastFailure = reason;
         consecutiveFailures++;
         failures++;
+    }
+
+    /** A scheduled run skipped because another agent took its schedule slot; {@code why} says which and who. */
+    synchronized void skippedSlot(String why) {
+        lastSkip = why;
+        skippedTicks++;
     }
 
     synchronized void skipped() {
@@ -157,6 +164,6 @@ public final class BackupState {
     public synchronized BackupStatus status() {
         return new BackupStatus(running, lastSuccessAt, lastBackupId, lastDuration == null ? null : lastDuration.toMillis() / 1000.0,
                 lastStoredBytes < 0 ? null : lastStoredBytes, lastRawBytes < 0 ? null : lastRawBytes, lastFailureAt, lastFailure,
-                consecutiveFailures, nextRunAt(), skippedTicks);
+                consecutiveFailures, nextRunAt(), skippedTicks, lastSkip);
     }
 }

@@ -16,9 +16,12 @@ import java.time.Instant;
  * @param lastFailure         why it failed
  * @param consecutiveFailures failed backups since the last success
  * @param nextRunAt           when the next backup is due: the scheduled one, or the retry of a failed one if sooner
- * @param skippedTicks        scheduled backups skipped because one was still running
+ * @param skippedTicks        scheduled backups skipped because one was still running or another agent took the slot
+ * @param lastSkip            why the last scheduled backup skipped for another agent ({@code slot ... was taken by
+ *                            <holder>}); absent when none was
  */
 public record BackupStatus(boolean running, Instant lastSuccessAt, String lastBackupId, Double lastDurationSeconds,
                            Long lastStoredBytes, Long lastRawBytes, Instant lastFailureAt, String lastFailure,
-                           int consecutiveFailures, Instant nextRunAt, long skippedTicks) {
+                           int consecutiveFailures, Instant nextRunAt, long skippedTicks,
+                           @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String lastSkip) {
 }

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs each postgres database's backups on its {@code schedule} while the agent runs. A tick that finds the
  * previous backup still running is skipped and counted (so is one that finds another agent holding the
- * database's lock). Intervals count from the previous tick; at start the first run is due one interval after the
+ * database's lock, or another agent holding its schedule slot: see {@link PgBackupService#runScheduled}). Intervals count from the previous tick; at start the first run is due one interval after the
  * newest backup in the bucket (at once when there is none or it is older). Cron schedules tick at their times (UTC).
  *
  * <p>A backup that fails (the store unreachable for a while, the server restarting) is retried after
@@ -113,8 +113,22 @@ public class PgBackupScheduler {
             LOG.warnf("backup of %s due at %s skipped: the previous one is still running", name, due);
             return;
         }
-        runInBackground(name);
+        runInBackground(name, slot(schedule, due));
     }
+
+    /**
+     * The schedule slot a tick due at {@code due} fills, the same in every agent: a cron time itself; for an interval,
+     * {@code due} rounded down to a multiple of the interval since the epoch (agents started at different times agree).
+     */
+    static Instant slot(Schedule schedule, Instant due) {
+        if (schedule instanceof Schedule.Interval interval) {
+            long every = interval.every().toMillis();
+            return Instant.ofEpochMilli(Math.floorDiv(due.toEpochMilli(), every) * every);
+        }
+        return due;
+    }
+
+
 
     /**
      * Starts a backup of {@code name} now, outside its schedule (the audit found the newest backup damaged); returns
@@ -128,14 +142,15 @@ public class PgBackupScheduler {
         }
         if (service.state(name).tryStart()) {
             LOG.warnf("backup of %s started out of schedule: %s", name, why);
-            runInBackground(name);
+            runInBackground(name, null);
         }
         return true;
     }
 
-    private void runInBackground(String name) {
+    /** Runs the started backup of {@code name}: for schedule slot {@code slot}, or out of schedule when null. */
+    private void runInBackground(String name, Instant slot) {
         cancelRetry(name); // this backup replaces it; if it fails, it plans the next one
-        service.runInBackground(name, () -> planRetry(name));
+        service.runInBackground(name, slot, () -> planRetry(name));
     }
 
     /** Plans the retry of a failed backup after the backoff its failures in a row call for. */
@@ -165,7 +180,7 @@ public class PgBackupScheduler {
         BackupState state = service.state(name);
         if (state.tryStart()) {
             LOG.infof("backup of %s: retrying", name);
-            runInBackground(name);
+            runInBackground(name, null); // a retry fills no new slot
         }
         // else a backup runs already: its own outcome decides whether to retry again
     }

@@ -86,19 +86,24 @@ public class PgBackupService {
         database(name);
         TrackedRun.Claim<Manifest> claim = state(name).claim(trigger);
         if (!claim.joined()) {
-            runInBackground(name, () -> { });
+            runInBackground(name, null, () -> { });
         }
         return claim;
     }
 
     /**
-     * Runs the backup whose start was claimed on a virtual thread; its outcome is logged (and in its run), and
+     * Runs the backup whose start was claimed on a virtual thread, for schedule slot {@code slot} ({@link #runScheduled})
+     * or, when null, unconditionally; its outcome is logged (and in its run), and
      * {@code onFailure} runs after a failure (not after a skip: another backup held the lock).
      */
-    void runInBackground(String name, Runnable onFailure) {
+    void runInBackground(String name, Instant slot, Runnable onFailure) {
         Thread.ofVirtual().name("lifeboat-pg-backup-" + name).start(() -> {
             try {
-                runStarted(name);
+                if (slot == null) {
+                    runStarted(name);
+                } else {
+                    runScheduled(name, slot);
+                }
             } catch (PgBackup.LockBusyException e) {
                 LOG.warnf("backup of %s skipped: %s", name, e.getMessage());
             } catch (Exception e) {
@@ -144,6 +149,70 @@ public class PgBackupService {
             } else {
                 run.failed(failure != null ? failure : new IOException("backup of " + name + " ended without an outcome"));
             }
+        }
+    }
+
+    /** Where schedule slots are claimed, beside {@code manifests/} and {@code data/}: {@code slots/<slot time>}. */
+    static final String SLOTS = "slots/";
+    /** Slot claims older than this are deleted when a new one is made (they only matter while their slot is current). */
+    static final java.time.Duration SLOT_CLAIMS_KEPT = java.time.Duration.ofDays(2);
+
+    /**
+     * Runs the scheduled backup of {@code slot} (started with {@link BackupState#tryStart()}) unless another agent
+     * claimed that slot first: one backup per schedule slot however many agents back the database up. The claim is a
+     * conditional create of {@code slots/<slot>}; a failed backup gives its claim back, so a retry (here, after a
+     * restart, or in another agent) may still fill the slot. Returns empty when skipped.
+     */
+    Optional<Manifest> runScheduled(String name, Instant slot) throws IOException {
+        var store = destinations.forDatabase(name);
+        String key = SLOTS + slot;
+        String claim = dev.lifeboat.store.WriterLease.thisProcess() + " at " + Instant.now();
+        boolean claimed;
+        try {
+            claimed = store.putIfAbsent(key, claim.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            state(name).failed(e.getMessage(), Instant.now());
+            var run = state(name).finished();
+            if (run != null) {
+                run.failed(e);
+            }
+            throw e;
+        }
+        if (!claimed) {
+            String holder;
+            try (var in = store.get(key)) {
+                holder = new String(in.readNBytes(512), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                holder = "another agent";
+            }
+            state(name).skippedSlot("slot " + slot + " was taken by " + holder);
+            var run = state(name).finished();
+            if (run != null) {
+                run.failed(new PgBackup.LockBusyException("skipped: schedule slot " + slot + " was taken by " + holder));
+            }
+            LOG.infof("backup of %s for slot %s skipped: another agent took the slot (%s)", name, slot, holder);
+            return Optional.empty();
+        }
+        boolean ok = false;
+        try {
+            Manifest m = runStarted(name);
+            ok = true;
+            return Optional.of(m);
+        } finally {
+            if (!ok) {
+                store.deleteAll(List.of(key));
+            }
+            pruneSlotClaims(store);
+        }
+    }
+
+    private static void pruneSlotClaims(dev.lifeboat.store.ObjectStore store) {
+        Instant cutoff = Instant.now().minus(SLOT_CLAIMS_KEPT);
+        try {
+            store.deleteAll(store.list(SLOTS).stream().filter(o -> o.lastModified().isBefore(cutoff))
+                    .map(dev.lifeboat.store.ObjectInfo::key).toList());
+        } catch (IOException e) {
+            LOG.debugf("old slot claims not pruned: %s", e.getMessage());
         }
     }
 

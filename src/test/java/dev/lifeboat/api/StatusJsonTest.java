@@ -47,7 +47,7 @@ class StatusJsonTest {
 
     @Test
     void aPostgresBackupWritesUnknownValuesAsNull() throws Exception {
-        var backup = new BackupStatus(false, null, null, null, null, null, T, "cannot connect", 1, null, 0);
+        var backup = new BackupStatus(false, null, null, null, null, null, T, "cannot connect", 1, null, 0, null);
         assertEquals("{\"running\":false,\"lastSuccessAt\":null,\"lastBackupId\":null,\"lastDurationSeconds\":null,"
                 + "\"lastStoredBytes\":null,\"lastRawBytes\":null,\"lastFailureAt\":\"2026-01-02T03:04:05.123456789Z\","
                 + "\"lastFailure\":\"cannot connect\",\"consecutiveFailures\":1,\"nextRunAt\":null,\"skippedTicks\":0}",
