@@ -3,6 +3,7 @@ package dev.lifeboat.drill;
 import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.postgres.PgConnectionBudget;
 import dev.lifeboat.postgres.PgRestorer;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PgUrl;
@@ -108,7 +109,8 @@ final class PostgresDrill implements Drill {
             throw DrillException.refused("drill of " + run.database + " refused: " + e.getMessage());
         }
         String prefix = DrillRun.scratchPrefix(run.database);
-        try (Connection admin = connect(server, run.database)) {
+        // Its maintenance connection and, one at a time, pg_restore's or a check's: both reserved before either opens.
+        try (var connections = reserve(server, run.database); Connection admin = connect(server, run.database)) {
             if (!tryLock(admin, prefix)) {
                 throw DrillException.refused("drill of " + run.database + " refused: another drill of it is running against " + server);
             }
@@ -236,6 +238,14 @@ final class PostgresDrill implements Drill {
         }
         long slack = Math.max(ESTIMATE_SLACK_ROWS, (long) Math.ceil(expected * ESTIMATE_TOLERANCE));
         return Math.abs(actual - expected) <= slack;
+    }
+
+    private static PgConnectionBudget.Reservation reserve(PgUrl server, String database) throws DrillException {
+        try {
+            return PgConnectionBudget.reserve(server, 2, "drill of " + database);
+        } catch (java.io.InterruptedIOException e) {
+            throw DrillException.failed("drill of " + database + " failed: " + e.getMessage(), e);
+        }
     }
 
     private static Connection connect(PgUrl server, String database) throws DrillException {

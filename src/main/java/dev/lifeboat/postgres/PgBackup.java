@@ -89,7 +89,9 @@ public final class PgBackup {
 
     /** Runs the backup and returns its published manifest; any exception means no backup was added. */
     public Manifest run() throws IOException {
-        try (PgSession session = PgSession.open(settings.url())) {
+        // The session and pg_dump: both reserved before either opens (see PgConnectionBudget).
+        try (var connections = PgConnectionBudget.reserve(settings.url(), 2, "backup of " + settings.database());
+             PgSession session = PgSession.open(settings.url())) {
             String serverVersion = session.serverVersion();
             PgTools.Tool pgDump = tools.forServer("pg_dump", PgTools.major(serverVersion), serverVersion);
             if (!session.tryBackupLock()) {

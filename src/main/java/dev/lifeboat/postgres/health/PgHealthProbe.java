@@ -1,5 +1,6 @@
 package dev.lifeboat.postgres.health;
 
+import dev.lifeboat.postgres.PgConnectionBudget;
 import dev.lifeboat.postgres.PgUrl;
 
 import java.sql.Connection;
@@ -48,10 +49,24 @@ public final class PgHealthProbe implements AutoCloseable {
         this.showQueries = showQueries;
     }
 
-    /** One poll; never throws: a failure is the report's {@code error} (password redacted). */
+    /** Gives the held connection back when a backup or drill needs it (see {@link PgConnectionBudget}). */
+    private final Runnable yieldConnection = this::close;
+    /** Whether this probe holds one of the agent's connections to the server. */
+    private boolean holding;
+
+    /**
+     * One poll; never throws: a failure is the report's {@code error} (password redacted). Null, polling nothing, when
+     * the agent's connections to the server are all in use (a backup or drill runs): the last figures stand.
+     */
     public synchronized PgHealthReport poll() {
         Instant at = Instant.now();
         long start = System.nanoTime();
+        if (!holding) {
+            if (!PgConnectionBudget.tryHold(url, yieldConnection)) {
+                return null;
+            }
+            holding = true;
+        }
         try {
             if (connection == null || connection.isClosed()) {
                 connect();
@@ -314,6 +329,10 @@ public final class PgHealthProbe implements AutoCloseable {
                 // the server is gone already
             }
             connection = null;
+        }
+        if (holding) {
+            holding = false;
+            PgConnectionBudget.giveBack(url, yieldConnection);
         }
     }
 }

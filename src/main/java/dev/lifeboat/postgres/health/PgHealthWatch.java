@@ -103,7 +103,7 @@ public class PgHealthWatch {
             return;
         }
         PgHealthReport report = probe.poll();
-        if (generation.get() != started) {
+        if (report == null || generation.get() != started) {
             return;
         }
         PgHealthReport previous = latest.put(name, report);
