@@ -217,6 +217,12 @@ public class ReplicationService {
                 Exception failure = null;
                 try (TrackedRun.LogScope ignored = fresh.logScope()) {
                     fresh.started("snapshot");
+                    WriterLease lease = leases.get(name);
+                    if (lease != null && !lease.mayWrite()) {
+                        // a standby never writes the replica, not even a snapshot asked for
+                        throw new UserFacingException("sqlite database " + name + " is replicated by another agent ("
+                                + lease.status().holder() + "); this one stands by");
+                    }
                     taken = r.snapshotNow();
                 } catch (Exception e) {
                     failure = e;
