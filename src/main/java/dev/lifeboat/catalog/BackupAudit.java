@@ -74,6 +74,16 @@ public final class BackupAudit {
                 newestIntact == null ? null : newestIntact.startedAt(), problems, damaged, requests, deep);
     }
 
+    /**
+     * The manifests the last audit saw, oldest first by start time: the backup history the dashboard charts, at no
+     * cost beyond the audit's own listing (manifests are immutable, each was read once).
+     */
+    public synchronized List<Manifest> known() {
+        List<Manifest> out = new ArrayList<>(manifests.values());
+        out.sort(Comparator.comparing(Manifest::startedAt).thenComparing(Manifest::id));
+        return out;
+    }
+
     private Manifest read(ObjectStore store, String key, List<Problem> problems) throws IOException {
         requests++;
         byte[] json;

@@ -57,6 +57,7 @@ public class DrillService {
     private final Map<String, DrillState> states = new ConcurrentHashMap<>();
     /** Per database, the drill run queued or running: a second request joins it (see {@link #startOrJoin}). */
     private final Map<String, TrackedRun<DrillRecord>> current = new ConcurrentHashMap<>();
+    private final RecentDrills recent = new RecentDrills();
 
     /**
      * What is known about one database's drills.
@@ -78,6 +79,11 @@ public class DrillService {
     /** Latest known state of database {@code db}'s drills. */
     public Optional<DrillState> state(String db) {
         return Optional.ofNullable(states.get(db));
+    }
+
+    /** The newest drills of {@code db} known to this agent, newest first, without reading the destination ({@link RecentDrills}). */
+    public List<DrillOverview.Summary> recentDrills(String db) {
+        return recent.of(db);
     }
 
     /** When the drill of {@code db} now running started, if one is. */
@@ -287,6 +293,7 @@ public class DrillService {
     }
 
     void remember(DrillRecord r) {
+        recent.add(r);
         states.merge(r.database(), new DrillState(null, null, 0).with(r), (old, fresh) -> old.with(r));
         metrics.recorded(r, states.get(r.database()));
         if (r.passed()) {
@@ -300,10 +307,11 @@ public class DrillService {
     public void loadHistory(LifeboatConfig config) {
         for (String database : config.databases().keySet()) {
             try (ObjectStore store = storeFor(config, database)) {
-                List<DrillRecord> recent = new DrillHistory(store).recent(config.databases().get(database).drill().keepHistory());
+                List<DrillRecord> stored = new DrillHistory(store).recent(config.databases().get(database).drill().keepHistory());
                 DrillState s = new DrillState(null, null, 0);
-                for (DrillRecord r : recent.reversed()) {
+                for (DrillRecord r : stored.reversed()) {
                     s = s.with(r);
+                    recent.add(r);
                 }
                 if (s.last() != null) {
                     DrillState loaded = s;

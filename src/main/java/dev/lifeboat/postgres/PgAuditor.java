@@ -3,6 +3,7 @@ package dev.lifeboat.postgres;
 import dev.lifeboat.audit.AuditReport;
 import dev.lifeboat.audit.Auditor;
 import dev.lifeboat.catalog.BackupAudit;
+import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
@@ -10,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,6 +35,12 @@ public class PgAuditor implements Auditor {
     @Override
     public AuditReport audit(String name, LifeboatConfig config, boolean deep) throws IOException {
         return audits.computeIfAbsent(name, n -> new BackupAudit()).audit(name, service.catalog(name).store(), deep);
+    }
+
+    /** The backups of {@code name} the last audit listed, oldest first (empty before the first audit). */
+    public List<Manifest> knownBackups(String name) {
+        BackupAudit audit = audits.get(name);
+        return audit == null ? List.of() : audit.known();
     }
 
     @Override

@@ -66,6 +66,8 @@ public class ReplicationService {
     private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
     /** Databases the volume guard refused, with the reason shown in status. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    /** Each database's lag over the last hour, sampled after every sync; outlives re-created replicators. */
+    private final Map<String, LagRing> lagRings = new ConcurrentHashMap<>();
     /** How long a refused or halted replication waits before the guard is asked again. */
     static java.time.Duration GUARD_RETRY = java.time.Duration.ofSeconds(30);
     /** How often a running replication re-checks its volume (a write probe: cheap, but not for every sync). */
@@ -122,6 +124,7 @@ public class ReplicationService {
                 }
                 WriterLease leased = lease;
                 long[] lastGuard = {System.nanoTime()};
+                LagRing lagRing = lagRings.computeIfAbsent(name, n -> new LagRing());
                 thread.scheduleAtFixedRate(() -> {
                     MDC.put(TrackedRun.MDC_DATABASE, name); // this thread works for this database only
                     // The volume can vanish while we run (unmounted, remounted read-only): re-check it now and then,
@@ -145,6 +148,7 @@ public class ReplicationService {
                         r.startNewGeneration("took the replica over from " + from);
                     }
                     r.sync();
+                    lagRing.record(System.currentTimeMillis(), r.stats().lag().toMillis() / 1000.0);
                 }, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
             } catch (IOException e) {
@@ -298,6 +302,11 @@ public class ReplicationService {
     /** Database {@code name}'s writer lease as status shows it; empty for a database not replicated here. */
     public Optional<WriterLease.Status> lease(String name) {
         return Optional.ofNullable(leases.get(name)).map(WriterLease::status);
+    }
+
+    /** The replication lag of {@code name} over the last hour ({@link LagRing}); empty for a database not replicated. */
+    public Optional<LagRing> lagHistory(String name) {
+        return Optional.ofNullable(lagRings.get(name));
     }
 
     private FailureLog guardFailures(String name) {
