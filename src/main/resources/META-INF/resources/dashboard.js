@@ -173,7 +173,7 @@ function backupCharts(history) {
   const runs = (history && history.backups) || [];
   const when = r => new Date(r.startedAt).toLocaleString();
   return [
-    chart("Backup size, last " + runs.length + " runs", runs.map(r => ({x: Date.parse(r.startedAt), y: r.storedBytes,
+    chart(runs.length === 1 ? "Backup size, one run" : "Backup size, last " + runs.length + " runs", runs.map(r => ({x: Date.parse(r.startedAt), y: r.storedBytes,
       label: when(r) + ": " + bytes(r.storedBytes)})), "bar", bytes, history ? "no backups yet" : "loading…"),
     chart("Backup duration", runs.map(r => ({x: Date.parse(r.startedAt), y: r.durationSeconds,
       label: when(r) + ": " + duration(r.durationSeconds)})), "line", duration, history ? "no backups yet" : "loading…"),
@@ -223,7 +223,7 @@ function databaseCard(name, db, reasons) {
     if (b.lastFailureAt && (!b.lastSuccessAt || b.lastFailureAt > b.lastSuccessAt)) {
       rows.push(...row("Last failure", el("span", {class: "problem"}, ago(b.lastFailureAt) + ": " + (b.lastFailure || "failed"))));
     }
-    rows.push(...row("Next backup", b.nextRunAt ? ago(b.nextRunAt) + " (" + db.schedule + ")" : db.schedule || "—"));
+    rows.push(...row("Next backup", b.nextRunAt ? (Date.parse(b.nextRunAt) <= Date.now() ? "due now" : ago(b.nextRunAt)) + " (every " + db.schedule + ")" : db.schedule || "—"));
   } else {
     const r = db.replication || {};
     if (r.refused) {
@@ -238,7 +238,8 @@ function databaseCard(name, db, reasons) {
   const last = d.last;
   rows.push(...row("Last drill", last ? el("span", {}, el("span", {class: "badge " + last.outcome}, last.outcome), " " + ago(last.finishedAt)
       + (last.restoreMillis != null ? " · RTO " + duration(last.restoreMillis / 1000) : "") + (last.error ? " · " + last.error : "")) : d.off || d.waiting || "none yet"));
-  if (d.nextRunAt) rows.push(...row("Next drill", ago(d.nextRunAt)));
+  if (d.runningSince) rows.push(...row("Drill", el("span", {class: "badge running"}, "running"), " since " + ago(d.runningSince)));
+  else if (d.nextRunAt) rows.push(...row("Next drill", Date.parse(d.nextRunAt) <= Date.now() ? "due now" : ago(d.nextRunAt)));
   const drills = (history && history.drills) || [];
   const drillStrip = el("div", {class: "drills", "aria-label": "drill history"}, drills.slice().reverse().map(x =>
       el("span", {class: "drill " + x.outcome, title: new Date(x.startedAt).toLocaleString() + ": " + x.outcome
