@@ -1,6 +1,8 @@
 // Lifeboat's dashboard: reads /api/v1/status every 5 s and each database's /history every 30 s (or when its newest
 // backup or drill changed), draws its own small SVG charts, and starts on-demand jobs with the API token. No library,
 // no build step. Every string from the agent reaches the DOM as text (textContent / createTextNode), never as HTML.
+// One file over 400 lines on purpose: a page with no build step loads one script, and its parts (verdict, charts,
+// cards, polling, jobs) are sections below that share the el()/svg() helpers.
 "use strict";
 
 const STATUS_EVERY_MS = 5000;
@@ -386,10 +388,16 @@ function jobText(job) {
   const parts = [];
   if (p.phase) parts.push(p.phase);
   if (p.bytes != null) parts.push(bytes(p.bytes));
-  if (job.error) parts.push(typeof job.error === "string" ? job.error : job.error.message || JSON.stringify(job.error));
-  if (job.state === "succeeded" && job.result) {
-    const r = job.result;
-    parts.push(typeof r === "string" ? r : [r.id || r.backupId, r.outcome, r.storedBytes != null ? bytes(r.storedBytes) : null].filter(Boolean).join(" · "));
+  if (job.error) parts.push(String(job.error));
+  const r = job.result;
+  if (r && typeof r === "object") {
+    // One shape per kind of job (jobs.JobResult): a backup, a snapshot, a drill, a volume check.
+    parts.push(r.backupId && r.storedBytes != null ? "backup " + r.backupId + ", " + bytes(r.storedBytes) + " in " + duration(r.durationSeconds) : null);
+    parts.push(r.generation ? "snapshot of generation " + r.generation : null);
+    parts.push(r.drillId ? "drill " + r.outcome + (r.rtoMillis != null ? ", RTO " + duration(r.rtoMillis / 1000) : "") : null);
+    parts.push(r.volumes != null ? r.healthy + " of " + plural(r.volumes, "volume") + " healthy" : null);
+  } else if (r) {
+    parts.push(String(r));
   }
   return parts.filter(Boolean).join(" · ");
 }
