@@ -43,6 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DashboardIT {
     static final String TOKEN = "dash-it-token-5d1e";
     static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code <img src=x onerror=window.pwned=1>}, percent-encoded for the URL's user part. */
+    static final String HTML_ROLE = "%3Cimg%20src%3Dx%20onerror%3Dwindow.pwned%3D1%3E";
     static PostgresServer pg;
     static S3ProxyServer s3;
     static Path dir;
@@ -163,7 +165,8 @@ class DashboardIT {
 
     @Test
     void aFailingDatabaseIsNamedAtTheTop() throws Exception {
-        String broken = "  billing: {type: postgres, url: \"postgres://nobody:wrong-password@127.0.0.1:" + pg.port()
+        // The role does not exist, and its name is HTML: the server's error names it, and the page must show it as text.
+        String broken = "  billing: {type: postgres, url: \"postgres://" + HTML_ROLE + ":wrong-password@127.0.0.1:" + pg.port()
                 + "/shop\", destination: s3, schedule: 1h, audit-interval: 1s, drill: {enabled: false}}\n";
         int port = launch(config("failing", broken));
         Await.until("the failing verdict", Duration.ofSeconds(90), () -> "failing".equals(status(port).path("status").asText()));
@@ -177,6 +180,9 @@ class DashboardIT {
             assertEquals("card failing", page.evaluateQuietly("document.querySelector('[data-database=\"billing\"]').className"));
             assertNotEquals("card failing", page.evaluateQuietly("document.querySelector('[data-database=\"shop\"]').className"));
             assertTrue(!String.valueOf(page.evaluateQuietly("document.body.innerText")).contains("wrong-password"), "no password on the page");
+            assertTrue(verdict.contains("<img src=x onerror=window.pwned=1>"), "the error's HTML is shown as text: " + verdict);
+            assertEquals("0", page.evaluateQuietly("String(document.querySelectorAll('main img').length)"), "no element made from agent data");
+            assertEquals("undefined", page.evaluateQuietly("typeof window.pwned"), "no script ran from agent data");
             page.screenshot(Path.of("target/dashboard-failing.png"));
             assertEquals(List.of(), page.errors(), "console errors or uncaught exceptions in the page");
         }
