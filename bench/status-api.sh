@@ -6,7 +6,7 @@
 # so the noise floor of the replication itself is in the same run. The JIT is warmed first (1500 polls, then 10 s).
 # Targets: p99 < 20 ms at 10 polls/s; 1 poll/s costs no CPU measurable above the spread of three idle phases.
 # Also prints the CPU one request costs (10 polls/s over idle, per request), the steadier figure on a shared machine.
-# Not a test: nothing is asserted. Run it alone (flock /tmp/lifeboat-bench.lock bench/status-api.sh).
+# Drills are off (50 first drills a few minutes after start would be measured as polling cost). Not a test: nothing is asserted. Run it alone (flock /tmp/lifeboat-bench.lock bench/status-api.sh).
 # Usage: bench/status-api.sh [SECONDS per phase, default 30] [DATABASES, default 50]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +31,7 @@ trap cleanup EXIT
   echo "databases:"
   for i in $(seq -w 1 "$DATABASES"); do
     sqlite3 "$WORK/db$i.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('x');" >/dev/null
-    echo "  db$i: {type: sqlite, path: \"$WORK/db$i.db\", destination: local}"
+    echo "  db$i: {type: sqlite, path: \"$WORK/db$i.db\", destination: local, drill: {enabled: false}}"
   done
   echo "alerts: {state-dir: \"$WORK/state\"}"
 } > "$WORK/lifeboat.yml"
