@@ -2,11 +2,12 @@
 # The status API under polling: a packaged agent with 50 SQLite databases (each replicated every second to a local
 # file destination) answers GET /api/v1/status (and /api/v1/databases and one database's /history when the agent
 # has them) polled 10 times a second; prints latency p50/p99/max and the response size. Agent CPU (utime+stime from
-# /proc) is measured over the same length of time idle, at 1 poll/s and at 10 polls/s, idle twice (before and after)
-# so the noise floor of the replication itself is in the same run. The JIT is warmed first (1500 polls, then 10 s).
+# /proc) is measured over the same length of time idle, at 1 poll/s and at 10 polls/s, idle three times (around each polling rate)
+# so the noise floor of the replication itself is in the same run. The JIT is warmed first (1500 polls, then 30 s).
 # Targets: p99 < 20 ms at 10 polls/s; 1 poll/s costs no CPU measurable above the spread of three idle phases.
 # Also prints the CPU one request costs (10 polls/s over idle, per request), the steadier figure on a shared machine.
-# Drills are off (50 first drills a few minutes after start would be measured as polling cost). Not a test: nothing is asserted. Run it alone (flock /tmp/lifeboat-bench.lock bench/status-api.sh).
+# First drills wait an hour (50 first drills a few minutes after start would be measured as polling cost; drills off
+# would make 50 drill-overdue warnings). Not a test: nothing is asserted. Run it alone (flock /tmp/lifeboat-bench.lock bench/status-api.sh).
 # Usage: bench/status-api.sh [SECONDS per phase, default 30] [DATABASES, default 50]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,7 +32,7 @@ trap cleanup EXIT
   echo "databases:"
   for i in $(seq -w 1 "$DATABASES"); do
     sqlite3 "$WORK/db$i.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t(v) VALUES ('x');" >/dev/null
-    echo "  db$i: {type: sqlite, path: \"$WORK/db$i.db\", destination: local, drill: {enabled: false}}"
+    echo "  db$i: {type: sqlite, path: \"$WORK/db$i.db\", destination: local, drill: {first-delay: 1h}}"
   done
   echo "alerts: {state-dir: \"$WORK/state\"}"
 } > "$WORK/lifeboat.yml"

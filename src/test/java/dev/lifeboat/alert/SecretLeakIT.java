@@ -110,7 +110,7 @@ class SecretLeakIT {
                       evaluate-interval: 1s
                       state-dir: "%s"
                       thresholds: {consecutive-failures: 1}
-                      delivery: {timeout: 2s}
+                      delivery: {timeout: 2s, initial-backoff: 1s}
                       heartbeat: {url: "%s", interval: 1s}
                       sinks:
                         hook: {type: webhook, url: "%s", secret: "%s", min-severity: info}
