@@ -175,7 +175,7 @@ function backupCharts(history) {
   const runs = (history && history.backups) || [];
   const when = r => new Date(r.startedAt).toLocaleString();
   return [
-    chart(runs.length === 1 ? "Backup size, one run" : "Backup size, last " + runs.length + " runs", runs.map(r => ({x: Date.parse(r.startedAt), y: r.storedBytes,
+    chart(runs.length === 1 ? "Backup size, one run" : runs.length ? "Backup size, last " + runs.length + " runs" : "Backup size", runs.map(r => ({x: Date.parse(r.startedAt), y: r.storedBytes,
       label: when(r) + ": " + bytes(r.storedBytes)})), "bar", bytes, history ? "no backups yet" : "loading…"),
     chart("Backup duration", runs.map(r => ({x: Date.parse(r.startedAt), y: r.durationSeconds,
       label: when(r) + ": " + duration(r.durationSeconds)})), "line", duration, history ? "no backups yet" : "loading…"),
