@@ -104,10 +104,13 @@ class DashboardIT {
         return port;
     }
 
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     private JsonNode status(int port) {
         try {
-            return JSON.readTree(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/status")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body());
+            return JSON.readTree(get(port, "/api/v1/status").body());
         } catch (IOException e) {
             return JSON.createObjectNode();
         } catch (InterruptedException e) {
@@ -133,6 +136,13 @@ class DashboardIT {
             return restorable(s, "shop") && restorable(s, "notes") && "ok".equals(s.path("status").asText())
                     && s.path("databases").path("shop").path("drill").has("last") && s.path("databases").path("notes").path("drill").has("last");
         });
+        JsonNode shop = JSON.readTree(get(port, "/api/v1/databases/shop/history").body());
+        assertEquals(1, shop.path("backups").size(), shop.toString());
+        assertTrue(shop.path("backups").get(0).path("storedBytes").asLong() > 0 && shop.has("backupsListedAt") && !shop.has("lag"), shop.toString());
+        assertEquals("passed", shop.path("drills").get(0).path("outcome").asText(), shop.toString());
+        JsonNode notes = JSON.readTree(get(port, "/api/v1/databases/notes/history").body());
+        assertTrue(notes.path("lag").path("samples").size() >= 1 && !notes.has("backups"), notes.toString());
+        assertEquals(404, get(port, "/api/v1/databases/nosuch/history").statusCode());
         try (Chromium page = Chromium.start(1280, 1600)) {
             page.navigate("http://127.0.0.1:" + port + "/");
             Await.until("the verdict sentence", Duration.ofSeconds(20),
