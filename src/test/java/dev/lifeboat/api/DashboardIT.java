@@ -137,7 +137,7 @@ class DashboardIT {
                     && s.path("databases").path("shop").path("drill").has("last") && s.path("databases").path("notes").path("drill").has("last");
         });
         JsonNode shop = JSON.readTree(get(port, "/api/v1/databases/shop/history").body());
-        assertEquals(1, shop.path("backups").size(), shop.toString());
+        assertTrue(shop.path("backups").size() >= 1, shop.toString());
         assertTrue(shop.path("backups").get(0).path("storedBytes").asLong() > 0 && shop.has("backupsListedAt") && !shop.has("lag"), shop.toString());
         assertEquals("passed", shop.path("drills").get(0).path("outcome").asText(), shop.toString());
         JsonNode notes = JSON.readTree(get(port, "/api/v1/databases/notes/history").body());
