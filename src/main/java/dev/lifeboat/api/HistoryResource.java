@@ -5,17 +5,22 @@ import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.drill.DrillService;
+import dev.lifeboat.http.Problem;
 import dev.lifeboat.postgres.BackupStatus;
 import dev.lifeboat.postgres.PgAuditor;
 import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.sqlite.ReplicationService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +29,7 @@ import java.util.List;
 /** {@code GET /api/v1/databases/{db}/history}: the dashboard's charts, answered from memory; see {@link DatabaseHistory}. */
 @Path("/api/v1/databases/{db}/history")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "databases")
 public class HistoryResource {
     static final int BACKUPS = 30;
     /** 360 lag samples per hour: a chart a few hundred pixels wide shows no more, and a poll stays ~10 KB. */
@@ -31,6 +37,9 @@ public class HistoryResource {
 
     @Inject
     ActiveConfig active;
+
+    @Inject
+    StatusAssembler assembler;
 
     @Inject
     PgAuditor pgAudits;
@@ -48,11 +57,13 @@ public class HistoryResource {
     ReplicationService replication;
 
     @GET
+    @Operation(summary = "A database's history for charts", description = "Answered from memory, so polling costs the "
+            + "destination nothing: PostgreSQL backups (the newest " + BACKUPS + " manifests the replica audit listed, oldest "
+            + "first), the newest drills, and SQLite replication lag over the last hour (empty after a restart).")
+    @APIResponse(responseCode = "200", description = "the history", content = @Content(schema = @Schema(implementation = DatabaseHistory.class)))
+    @APIResponse(responseCode = "404", description = "no such database", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public DatabaseHistory history(@PathParam("db") String database) {
-        DatabaseConfig db = active.get().databases().get(database);
-        if (db == null) {
-            throw new NotFoundException("no database named '" + database + "'");
-        }
+        DatabaseConfig db = assembler.database(active.get(), database);
         Instant now = Instant.now();
         return switch (db.type()) {
             case POSTGRES -> new DatabaseHistory(database, db.type().configName(), now,
