@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * No secret in anything the agent writes. The packaged agent runs with a distinct random value in every
  * secret-bearing key — database passwords (in {@code databases.*.url}), S3 keys, every sink's URL and the webhook
- * secret, the PagerDuty routing key, the heartbeat URL, {@code http.api-token}, {@code fly.api-token}, and an age
+ * secret, the PagerDuty routing key, the heartbeat URL, {@code http.api-token} and {@code read-token},
+ * {@code fly.api-token}, and an age
  * identity — while failures are provoked: a PostgreSQL role that does not exist (its password in the URL), an S3
  * endpoint nobody listens on, a webhook answering 500, a Fly Machines API answering 500. Then every byte it wrote is
  * searched for every secret: its output (stdout and stderr), every API response (also 401 and 404 answers), metrics,
@@ -62,7 +63,7 @@ class SecretLeakIT {
     void noSecretReachesOutputApiNotificationsOrFiles() throws Exception {
         Map<String, String> secrets = new LinkedHashMap<>();
         for (String key : List.of("pgPassword", "badPgPassword", "s3AccessKey", "s3SecretKey", "hookPath", "hookSecret", "slackPath",
-                "discordPath", "pagerdutyKey", "alertmanagerPath", "healthchecksPath", "heartbeatPath", "apiToken", "flyToken")) {
+                "discordPath", "pagerdutyKey", "alertmanagerPath", "healthchecksPath", "heartbeatPath", "apiToken", "readToken", "flyToken")) {
             secrets.put(key, secret("Sx" + key.length()));
         }
         AgeIdentity identity = AgeIdentity.generate();
@@ -121,6 +122,7 @@ class SecretLeakIT {
                         healthchecks: {type: healthchecks, url: "%s", min-severity: info}
                     http:
                       api-token: "%s"
+                      read-token: "%s"
                     """.formatted(s3.endpoint(), secrets.get("s3ProxyAccessKey"), secrets.get("s3ProxySecretKey"),
                     closedPort, secrets.get("s3AccessKey"), secrets.get("s3SecretKey"),
                     secrets.get("pgPassword"), pg.port(), identity.recipient().encoded(), identityFile,
@@ -131,7 +133,7 @@ class SecretLeakIT {
                     receiver.url("/slack/" + secrets.get("slackPath")), receiver.url("/discord/" + secrets.get("discordPath")),
                     receiver.url("/pagerduty"), secrets.get("pagerdutyKey"),
                     receiver.url("/alertmanager/" + secrets.get("alertmanagerPath")),
-                    receiver.url("/healthchecks/" + secrets.get("healthchecksPath")), secrets.get("apiToken")));
+                    receiver.url("/healthchecks/" + secrets.get("healthchecksPath")), secrets.get("apiToken"), secrets.get("readToken")));
 
             int port = ExternalProcess.freePort();
             Path log = dir.resolve("agent.log");
@@ -141,7 +143,7 @@ class SecretLeakIT {
                 HttpClient http = HttpClient.newHttpClient();
                 Map<String, String> written = new LinkedHashMap<>();
                 Await.until("the failures noticed and notified", Duration.ofSeconds(90), () -> {
-                    String status = get(http, port, "/api/v1/status");
+                    String status = get(http, port, "/api/v1/status", secrets.get("readToken"));
                     return status.contains("\"lastFailure\"") && status.contains("\"reachable\":false") && status.contains("\"lastError\"")
                             && status.contains("\"restorable\":true") && count(receiver, "/hook/") >= 2 && count(receiver, "/slack/") >= 1
                             && count(receiver, "/pagerduty") >= 1 && count(receiver, "/fly/") >= 1;
@@ -158,8 +160,10 @@ class SecretLeakIT {
                         "/api/v1/databases/shop/drills", "/api/v1/databases/billing/drills", "/api/v1/databases/shop/backups",
                         "/api/v1/databases/notes/generations", "/api/v1/databases/nosuch", "/api/v1/volumes", "/api/v1/destinations",
                         "/api/v1/jobs/1", "/q/health", "/q/health/ready", "/q/health/live", "/q/metrics", "/q/openapi")) {
-                    written.put("GET " + path, get(http, port, path));
+                    written.put("GET " + path, get(http, port, path, secrets.get("readToken")));
                 }
+                written.put("GET /api/v1/status (no token)", get(http, port, "/api/v1/status", null));
+                written.put("GET /api/v1/status (wrong token)", get(http, port, "/api/v1/status", secrets.get("readToken") + "x"));
                 ExternalProcess.stop(agent);
                 written.put("stdout and stderr", Files.readString(log, StandardCharsets.ISO_8859_1));
                 for (LoggedRequest r : receiver.requests()) {
@@ -207,9 +211,13 @@ class SecretLeakIT {
         return receiver.requests().stream().filter(r -> r.getUrl().startsWith(prefix)).count();
     }
 
-    private static String get(HttpClient http, int port, String path) {
+    private static String get(HttpClient http, int port, String path, String token) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+            if (token != null) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode() + " " + r.headers().map() + "\n" + r.body();
         } catch (IOException e) {
             return "";
