@@ -45,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code fly.api-token}, and an age
  * identity — while failures are provoked: a PostgreSQL role that does not exist (its password in the URL), an S3
  * endpoint nobody listens on, a webhook answering 500, a Fly Machines API answering 500. Then every byte it wrote is
- * searched for every secret: its output (stdout and stderr), every API response (also 401 and 404 answers), metrics,
+ * searched for every secret: its output (stdout and stderr, as JSON lines where {@code LIFEBOAT_LOG_FORMAT=json} is
+ * supported), every API response (also 401 and 404 answers), metrics,
  * health, OpenAPI, the page and its assets, every notification a real receiver got (bodies and headers) and every
  * file under its working directory and in the bucket. Two places must carry a secret, and only their own: the PagerDuty
  * Events API takes its routing key in the body, and the Fly Machines API its token in the Authorization header.
@@ -137,7 +138,7 @@ class SecretLeakIT {
 
             int port = ExternalProcess.freePort();
             Path log = dir.resolve("agent.log");
-            Process agent = LifeboatBinary.start(dir, log, port, Map.of("FLY_APP_NAME", "leak-app"), "agent", "--config", config.toString());
+            Process agent = LifeboatBinary.start(dir, log, port, Map.of("FLY_APP_NAME", "leak-app", "LIFEBOAT_LOG_FORMAT", "json"), "agent", "--config", config.toString());
             try {
                 ExternalProcess.awaitPort(port, agent, log, Duration.ofSeconds(60));
                 HttpClient http = HttpClient.newHttpClient();
