@@ -48,6 +48,7 @@ public final class WriterLease {
      * @param error   the last failure to read or write the lease, absent when there was none
      */
     @RegisterForReflection
+    @org.eclipse.microprofile.openapi.annotations.media.Schema(name = "ReplicaLease")
     public record Status(String state, String holder, Instant expires,
                          @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String error) {
     }
