@@ -18,10 +18,10 @@
 #
 # Usage: bench/sqlite-replication.sh [SECONDS per run, default 10] [RESTORE_MB, default 200; 0 skips the restore]
 # Environment: BENCH_ROUNDS (default 3; 0 runs only the restore comparison), BENCH_IDLE_SECONDS (default 60, idle objects are watched in round 1 only),
-# BENCH_AGENT_JAVA_OPTS (Lifeboat agent JVM, default -Xmx64m -XX:+UseSerialGC), BENCH_AGENT_MALLOC_ARENA_MAX (default 2),
+# BENCH_AGENT_JAVA_OPTS (Lifeboat agent JVM flags, default the product's: src/main/jvm/jvm.options), BENCH_AGENT_MALLOC_ARENA_MAX (default 2),
 # BENCH_AGENTS (the runs of a round, default none,litestream,lifeboat; none is required), BENCH_KEEP_LOGS (a directory
 # that keeps each run's agent log). The writer thread is named bench-writer, for perf (perf record --tid, sched_switch).
-# Lifeboat's destination uses 5 MiB parts, as litestream's S3 uploader does (3 part buffers fit the 64 MiB heap).
+# Lifeboat's destination uses 5 MiB parts, as litestream's S3 uploader does (3 part buffers fit the heap).
 # Run it under `flock /tmp/lifeboat-bench.lock` on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

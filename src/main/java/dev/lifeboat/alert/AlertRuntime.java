@@ -68,7 +68,7 @@ final class AlertRuntime implements AutoCloseable {
         var d = config.delivery();
         Deliverer deliverer = new Deliverer(outbox, sinks, clock, random, new Backoff(d.initialBackoff(), d.maxBackoff()),
                 d.maxAttempts(), d.timeout(), listener);
-        Heartbeat heartbeat = config.heartbeat().map(h -> new Heartbeat(h, config.evaluateInterval(), d.timeout(), clock, deliverer.http())).orElse(null);
+        Heartbeat heartbeat = config.heartbeat().map(h -> new Heartbeat(h, config.evaluateInterval(), d.timeout(), clock, deliverer::http)).orElse(null);
         return new AlertRuntime(config, sinks, stateDir, outbox, alerter, deliverer, new JobHistory(stateDir), persistence, heartbeat);
     }
 

@@ -43,7 +43,9 @@ final class Deliverer {
 
     private final Outbox outbox;
     private final Map<String, Sink> sinks;
-    private final HttpClient http;
+    // Made on first use: building an HttpClient loads the TLS stack and the CA certificates (some 300 classes and
+    // megabytes of heap) and starts a selector thread, which an agent with no sink and no heartbeat never needs.
+    private HttpClient http;
     private final Clock clock;
     private final RandomGenerator random;
     private final Backoff backoff;
@@ -62,11 +64,6 @@ final class Deliverer {
         this.maxAttempts = maxAttempts;
         this.timeout = timeout;
         this.listener = listener;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(timeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
     }
 
     /** Attempts every delivery that is due now, in order per sink; returns how many attempts were made. */
@@ -109,7 +106,7 @@ final class Deliverer {
             HttpRequest.Builder request = HttpRequest.newBuilder(r.uri()).timeout(timeout)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(r.body()));
             r.headers().forEach(request::header);
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
             int status = response.statusCode();
             if (status >= 200 && status < 300) {
                 outbox.delivered(d);
@@ -149,13 +146,22 @@ final class Deliverer {
         return sinkFailures.computeIfAbsent(sink.name(), n -> new FailureLog(LOG, "alert sink " + n + ": delivery"));
     }
 
-    /** Releases the HTTP client's threads and connections. */
-    /** The client every sink request goes through; the heartbeat shares it. */
-    HttpClient http() {
+    /** The client every sink request goes through; the heartbeat shares it. Built on first use. */
+    synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder()
+                    .connectTimeout(timeout)
+                    .followRedirects(HttpClient.Redirect.NEVER)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
+        }
         return http;
     }
 
-    void close() {
-        http.close();
+    /** Releases the HTTP client's threads and connections, if it was ever built. */
+    synchronized void close() {
+        if (http != null) {
+            http.close();
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The dead man's switch ({@code alerts.heartbeat}): an HTTP GET of an outside check's URL (healthchecks.io, Better
@@ -54,7 +55,7 @@ final class Heartbeat {
     private final Duration maxEvaluationAge;
     private final Duration timeout;
     private final Clock clock;
-    private final HttpClient http;
+    private final Supplier<HttpClient> http;
     private Instant lastPingAt;
     private Boolean lastPingOk;
     private String lastError;
@@ -63,8 +64,8 @@ final class Heartbeat {
     private boolean pauseLogged;
     private final FailureLog pings = new FailureLog(LOG, "heartbeat ping");
 
-    /** {@code http} is the sinks' client (the deliverer's): one client, one selector thread, for every outgoing request. */
-    Heartbeat(AlertsConfig.HeartbeatConfig config, Duration evaluateInterval, Duration timeout, Clock clock, HttpClient http) {
+    /** {@code http} gives the sinks' client (the deliverer's, built on first use): one client, one selector thread, for every outgoing request. */
+    Heartbeat(AlertsConfig.HeartbeatConfig config, Duration evaluateInterval, Duration timeout, Clock clock, Supplier<HttpClient> http) {
         // a Sink only for its redaction of the URL (target, scrub); it never renders or sends notifications
         this.endpoint = new Sink("heartbeat", "heartbeat", config.url().orElseThrow(), null, Severity.CRITICAL, List.of(), Map.of());
         this.interval = config.interval();
@@ -121,7 +122,7 @@ final class Heartbeat {
         try {
             HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint.url())).timeout(timeout)
                     .header("User-Agent", "lifeboat-heartbeat").GET().build();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = http.get().send(request, HttpResponse.BodyHandlers.discarding());
             int status = response.statusCode();
             return status >= 200 && status < 300 ? null : endpoint.scrub("HTTP " + status + " from " + endpoint.target());
         } catch (IOException | IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package dev.lifeboat.sqlite;
 
+import dev.lifeboat.testing.LifeboatBinary;
 import dev.lifeboat.testing.S3ProxyServer;
 
 import java.nio.file.Files;
@@ -27,8 +28,9 @@ import java.util.stream.Stream;
 public final class ReplicationBench {
     /** Rounds of the three runs (BENCH_ROUNDS; 0 runs only the restore comparison); the writer's ratios are reported per round and as the median. */
     static final int ROUNDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
-    /** JVM options of the Lifeboat agent (BENCH_AGENT_JAVA_OPTS). */
-    static final String AGENT_JAVA_OPTS = System.getenv().getOrDefault("BENCH_AGENT_JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC");
+    /** The product's JVM flags (src/main/jvm) unless BENCH_AGENT_JAVA_OPTS replaces them. */
+    static final List<String> AGENT_JAVA_OPTS = System.getenv("BENCH_AGENT_JAVA_OPTS") == null ? LifeboatBinary.jvmOptions()
+            : List.of(System.getenv("BENCH_AGENT_JAVA_OPTS").trim().split("\\s+"));
     /** How long each agent is watched doing nothing (objects per idle hour); BENCH_IDLE_SECONDS shortens it while developing. */
     static final int IDLE_SECONDS = Integer.parseInt(System.getenv().getOrDefault("BENCH_IDLE_SECONDS", "60"));
 
@@ -103,7 +105,7 @@ public final class ReplicationBench {
                     .redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile()).start();
         } else if ("lifeboat".equals(agent)) {
             Path cfg = dir.resolve("lifeboat.yml");
-            // 5 MiB parts, as litestream's S3 uploader uses: an upload buffers up to three parts in the 64 MiB heap.
+            // 5 MiB parts, as litestream's S3 uploader uses: an upload buffers up to three parts in the heap.
             Files.writeString(cfg, "destinations:\n" + s3.destinationYaml("s3", "bench", name) + "    part-size: 5MiB\n"
                     + "databases:\n  app:\n    type: sqlite\n    path: " + db + "\n    destination: s3\n"
                     // Replication alone is measured, as litestream's: drills (on by default, daily, one record object each,
@@ -111,7 +113,7 @@ public final class ReplicationBench {
                     + "    drill: {enabled: false}\n");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> command = new ArrayList<>(List.of(java));
-            command.addAll(List.of(AGENT_JAVA_OPTS.trim().split("\\s+")));
+            command.addAll(AGENT_JAVA_OPTS);
             command.addAll(List.of("-jar", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString(), "agent", "--config", cfg.toString()));
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("agent.log").toFile())
                     .directory(dir.toFile());

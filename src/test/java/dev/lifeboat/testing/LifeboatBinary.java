@@ -17,9 +17,24 @@ public final class LifeboatBinary {
     /** Names the executable under test; relative paths resolve against the project directory. */
     public static final String PROPERTY = "lifeboat.binary";
     static final String QUARKUS_NATIVE_PROPERTY = "native.image.path";
+    /** Names the java launcher that runs the jar (default: the tests' own); a jlink'd runtime's, say. */
+    public static final String JAVA_PROPERTY = "lifeboat.java";
     static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+    public static final Path JVM_OPTIONS = Path.of("src/main/jvm/jvm.options");
+    public static final Path JVM_24_OPTIONS = Path.of("src/main/jvm/jvm-24.options");
+    /** The environment the product sets beside its JVM flags (bin/lifeboat, Dockerfile.jvm). */
+    public static final Map<String, String> JVM_ENVIRONMENT = Map.of("MALLOC_ARENA_MAX", "2");
 
     private LifeboatBinary() {
+    }
+
+    /** The JVM's flags as the product passes them (src/main/jvm's argument files, as bin/lifeboat does). */
+    public static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("@" + JVM_OPTIONS.toAbsolutePath()));
+        if (Runtime.version().feature() >= 24) {
+            options.add("@" + JVM_24_OPTIONS.toAbsolutePath());
+        }
+        return options;
     }
 
     /** The command that runs the application with {@code args}. */
@@ -27,8 +42,9 @@ public final class LifeboatBinary {
         List<String> command = new ArrayList<>();
         String executable = System.getProperty(PROPERTY, System.getProperty(QUARKUS_NATIVE_PROPERTY, ""));
         if (executable.isBlank()) {
-            command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                    JAR.toAbsolutePath().toString()));
+            command.add(System.getProperty(JAVA_PROPERTY, Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(jvmOptions());
+            command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         } else {
             Path binary = Path.of(executable).toAbsolutePath();
             if (!Files.isExecutable(binary)) {
@@ -50,6 +66,7 @@ public final class LifeboatBinary {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PORT", String.valueOf(port));
         pb.environment().remove("LIFEBOAT_CONFIG");
+        pb.environment().putAll(JVM_ENVIRONMENT);
         pb.environment().putAll(env);
         return pb.start();
     }
