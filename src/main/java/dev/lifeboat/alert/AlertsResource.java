@@ -55,16 +55,19 @@ public class AlertsResource {
      * @param sourceError     why a condition source failed in that evaluation, absent when none did
      * @param sinks           configured sinks by name
      */
+    @io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
     public record AlertList(Instant lastEvaluatedAt, @JsonInclude(JsonInclude.Include.NON_NULL) String sourceError,
                             List<AlertView> firing, List<AlertView> pending, List<AlertView> resolved, OutboxView outbox,
                             Map<String, SinkView> sinks) {
     }
 
     /** The answer of {@code POST /test}: whether every sink took its notification, and each sink's attempt. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
     public record TestReport(boolean delivered, List<TestResult> results) {
     }
 
     /** One sink's test notification with the sink's type and {@code delivered}, {@code retrying} or {@code failed}. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
     public record TestResult(@JsonUnwrapped DeliveryView delivery, String type, String status) {
     }
 

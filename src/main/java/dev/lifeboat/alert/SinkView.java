@@ -11,6 +11,7 @@ import java.util.List;
  * @param signed a webhook whose requests carry a signature
  * @param jobs   the jobs it pings (healthchecks), absent when none
  */
+@io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
 public record SinkView(String type, String target, String minSeverity, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> rules,
                        boolean signed, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> jobs) {
 

@@ -42,6 +42,7 @@ public class VolumesCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** What {@code --json} prints. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
     record JsonReport(boolean healthy, Map<String, String> fly, String flyApi, List<VolumeStatus.Named> volumes) {
     }
 

@@ -155,12 +155,12 @@ final class Continuity {
     private StreamEnd readEnd(InputStream in, int n) throws IOException {
         byte[] last = new byte[0];
         long length = 0;
-        for (int r; (r = in.readNBytes(state.batch, 0, state.batch.length)) > 0; length += r) {
+        for (int r; (r = in.readNBytes(state.batch(), 0, state.batch().length)) > 0; length += r) {
             int fromChunk = Math.min(r, n);
             int fromLast = Math.min(last.length, n - fromChunk);
             byte[] next = new byte[fromLast + fromChunk];
             System.arraycopy(last, last.length - fromLast, next, 0, fromLast);
-            System.arraycopy(state.batch, r - fromChunk, next, fromLast, fromChunk);
+            System.arraycopy(state.batch(), r - fromChunk, next, fromLast, fromChunk);
             last = next;
         }
         return new StreamEnd(length, last);

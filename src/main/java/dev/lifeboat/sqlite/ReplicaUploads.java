@@ -100,7 +100,7 @@ final class ReplicaUploads {
      */
     private long copyShadow(int i, long from, long to, OutputStream out, SegmentSink sink) throws IOException {
         try (FileChannel ch = FileChannel.open(shadow.file(state.generation, i), StandardOpenOption.READ)) {
-            byte[] buf = state.batch;
+            byte[] buf = state.batch();
             long pos = from;
             while (pos < to && sink.sent < SEGMENT_TARGET_BYTES) {
                 int len = (int) Math.min(buf.length, to - pos);

@@ -44,12 +44,28 @@ final class ReplicationState {
     /** What was shipped into the current generation: the one part read by another thread (the audit; it locks itself). */
     final ShippedLedger ledger = new ShippedLedger();
 
-    /** Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. */
-    byte[] batch = new byte[BATCH_BYTES];
+    /**
+     * Reused for every WAL and shadow read: the agent runs in a small heap and copies the whole WAL through it. Made
+     * when a sync needs it and let go after a sync that copied nothing, so that idle databases hold no megabyte each.
+     */
+    private byte[] batch;
+
+    /** The shared read buffer, at least {@link #BATCH_BYTES} long. */
+    byte[] batch() {
+        if (batch == null) {
+            batch = new byte[BATCH_BYTES];
+        }
+        return batch;
+    }
+
+    /** Drops the read buffer (the next sync that reads makes a new one). */
+    void releaseBatch() {
+        batch = null;
+    }
 
     /** The shared read buffer, holding at least one frame of {@code frameSize}. */
     byte[] buffer(int frameSize) {
-        if (batch.length < frameSize) {
+        if (batch().length < frameSize) {
             batch = new byte[frameSize];
         }
         return batch;

@@ -146,6 +146,9 @@ public final class Replicator implements AutoCloseable {
     public void sync() {
         try {
             syncOnce();
+            if (!state.copiedThisSync) {
+                state.releaseBatch(); // an idle database holds no read buffer between syncs
+            }
             stats.syncs.incrementAndGet();
             stats.lastSyncAt = Instant.now();
             syncFailures.succeeded();

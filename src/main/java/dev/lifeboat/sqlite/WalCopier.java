@@ -102,7 +102,7 @@ final class WalCopier {
 
     /** Appends the WAL's bytes {@code [from, to)} (whole committed transactions, already verified) to the shadow file. */
     void appendFromWal(FileChannel wal, long from, long to) throws IOException {
-        byte[] buf = state.batch;
+        byte[] buf = state.batch();
         for (long pos = from; pos < to; ) {
             int len = (int) Math.min(buf.length, to - pos);
             readFully(wal, buf, len, pos);

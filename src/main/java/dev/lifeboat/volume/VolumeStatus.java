@@ -32,6 +32,7 @@ public record VolumeStatus(boolean healthy, @JsonSerialize(using = ToStringSeria
     }
 
     /** A volume's status with its name and path first, as {@code lifeboat volumes --json} lists it. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // Jackson writes it at run time (NativeRegistrationIT)
     public record Named(String volume, String path, @JsonUnwrapped VolumeStatus status) {
     }
 
