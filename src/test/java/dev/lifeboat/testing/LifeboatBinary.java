@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The packaged application the {@code *IT} tests run: {@code java -jar target/quarkus-app/quarkus-run.jar} by
- * default, or the executable that {@code -Dlifeboat.binary=...} names (a native build, say
+ * The packaged application the {@code *IT} tests run: {@code java @src/main/jvm/jvm.options -jar
+ * target/quarkus-app/quarkus-run.jar} (the product's JVM flags and environment) by default, or the executable that {@code -Dlifeboat.binary=...} names (a native build, say
  * {@code target/lifeboat-0.1.0-SNAPSHOT-runner}); Quarkus's own {@code native.image.path} is honoured too, so the
  * usual failsafe setup of a native build needs nothing more.
  */
@@ -17,8 +17,6 @@ public final class LifeboatBinary {
     /** Names the executable under test; relative paths resolve against the project directory. */
     public static final String PROPERTY = "lifeboat.binary";
     static final String QUARKUS_NATIVE_PROPERTY = "native.image.path";
-    /** Names the java launcher that runs the jar (default: the tests' own); a jlink'd runtime's, say. */
-    public static final String JAVA_PROPERTY = "lifeboat.java";
     static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
     public static final Path JVM_OPTIONS = Path.of("src/main/jvm/jvm.options");
     public static final Path JVM_24_OPTIONS = Path.of("src/main/jvm/jvm-24.options");
@@ -42,7 +40,7 @@ public final class LifeboatBinary {
         List<String> command = new ArrayList<>();
         String executable = System.getProperty(PROPERTY, System.getProperty(QUARKUS_NATIVE_PROPERTY, ""));
         if (executable.isBlank()) {
-            command.add(System.getProperty(JAVA_PROPERTY, Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions());
             command.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         } else {
