@@ -46,16 +46,18 @@ now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
-databases() { # N DIR -> N WAL databases of one row each in DIR/db, lifeboat.yml and litestream.yml replicating them
+databases() { # N DIR -> N WAL databases of one row each for each tool (DIR/lb, DIR/ls: litestream writes to the
+  # databases it replicates, which the other tool would see as app writes), lifeboat.yml and litestream.yml
   local n=$1 dir=$2
-  mkdir -p "$dir/db"
+  mkdir -p "$dir/lb" "$dir/ls"
   { echo "destinations:"; echo "  local:"; echo "    url: file:$dir/lifeboat-replica"; echo "databases:"; } > "$dir/lifeboat.yml"
   echo "dbs:" > "$dir/litestream.yml"
   for i in $(seq "$n"); do
-    sqlite3 "$dir/db/app$i.db" "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('x');" >/dev/null
-    printf '  app%s:\n    type: sqlite\n    path: %s\n    destination: local\n    drill: {enabled: false}\n' "$i" "$dir/db/app$i.db" >> "$dir/lifeboat.yml"
+    sqlite3 "$dir/lb/app$i.db" "PRAGMA journal_mode=WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('x');" >/dev/null
+    cp "$dir/lb/app$i.db" "$dir/ls/app$i.db"
+    printf '  app%s:\n    type: sqlite\n    path: %s\n    destination: local\n    drill: {enabled: false}\n' "$i" "$dir/lb/app$i.db" >> "$dir/lifeboat.yml"
     printf '  - path: %s\n    replicas:\n      - type: file\n        path: %s\n        sync-interval: 1s\n' \
-      "$dir/db/app$i.db" "$dir/litestream-replica/app$i" >> "$dir/litestream.yml"
+      "$dir/ls/app$i.db" "$dir/litestream-replica/app$i" >> "$dir/litestream.yml"
   done
 }
 
@@ -127,5 +129,5 @@ times() { # command... -> median wall seconds of 5 runs
 }
 v=$(times lifeboat --version)
 lbrestore=$(times bash -c "rm -f '$WORK/r.db'; cd '$dir' && MALLOC_ARENA_MAX=2 java ${JAVA_OPTS[*]} -jar '$JAR' restore app1 -o '$WORK/r.db' --config lifeboat.yml")
-lsrestore=$(times bash -c "rm -f '$WORK/l.db'; '$LITESTREAM' restore -config '$dir/litestream.yml' -o '$WORK/l.db' '$dir/db/app1.db'")
+lsrestore=$(times bash -c "rm -f '$WORK/l.db'; '$LITESTREAM' restore -config '$dir/litestream.yml' -o '$WORK/l.db' '$dir/ls/app1.db'")
 echo "CLI start-up (median of 5): lifeboat --version $v s; restore of a one-row database: lifeboat $lbrestore s, litestream $lsrestore s, ratio $(ratio "$lbrestore" "$lsrestore") (target: lifeboat <= 0.7 s)"
