@@ -191,6 +191,9 @@ final class ConfigValidator {
             problem(key + ".sync-interval", "must be at least " + MIN_SYNC_INTERVAL.toMillis() + "ms");
         }
         positive(key + ".snapshot-interval", db.snapshotInterval());
+        if (db.pitr().enabled()) {
+            problem(key + ".pitr.enabled", "point-in-time recovery applies to postgres databases; SQLite replication is already continuous");
+        }
     }
 
     private void postgres(String key, DatabaseConfig db) {
@@ -211,6 +214,24 @@ final class ConfigValidator {
         if (db.retryMaxBackoff().compareTo(db.retryBackoff()) < 0) {
             problem(key + ".retry-max-backoff", dev.lifeboat.runtime.Human.duration(db.retryMaxBackoff())
                     + " is shorter than retry-backoff (" + dev.lifeboat.runtime.Human.duration(db.retryBackoff()) + ")");
+        }
+        pitr(key + ".pitr", db.pitr());
+    }
+
+    /** Shortest {@code pitr.archive-timeout}: each partial upload re-sends the segment so far. */
+    static final Duration MIN_ARCHIVE_TIMEOUT = Duration.ofSeconds(1);
+    private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
+
+    private void pitr(String key, PitrConfig p) {
+        if (!SLOT_NAME.matcher(p.slot()).matches()) {
+            problem(key + ".slot", "'" + p.slot() + "' is not a replication slot name (lower-case letters, digits and _, at most 63)");
+        }
+        if (p.archiveTimeout().compareTo(MIN_ARCHIVE_TIMEOUT) < 0) {
+            problem(key + ".archive-timeout", "must be at least " + MIN_ARCHIVE_TIMEOUT.toSeconds() + "s");
+        }
+        positive(key + ".retention.period", p.retention().period());
+        if (p.retention().keepBaseBackups() < 1) {
+            problem(key + ".retention.keep-base-backups", "must be at least 1 (a restore needs a base backup)");
         }
     }
 

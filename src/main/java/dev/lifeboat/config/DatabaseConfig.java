@@ -103,6 +103,9 @@ public interface DatabaseConfig {
     /** PostgreSQL: the health watch of the live server ({@link HealthConfig}). */
     HealthConfig health();
 
+    /** PostgreSQL: point-in-time recovery, WAL archiving and base backups ({@link PitrConfig}). */
+    PitrConfig pitr();
+
     /** age encryption: recipients to encrypt to, and (for restores and drills) identities to decrypt with. */
     interface EncryptionConfig {
         /** age X25519 public keys ({@code age1...}). */

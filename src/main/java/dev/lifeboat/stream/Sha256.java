@@ -22,4 +22,9 @@ public final class Sha256 {
     public static String hex(String text) {
         return HexFormat.of().formatHex(newDigest().digest(text.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** Lower-case hex SHA-256 of {@code bytes}. */
+    public static String hex(byte[] bytes) {
+        return HexFormat.of().formatHex(newDigest().digest(bytes));
+    }
 }

@@ -1,0 +1,128 @@
+package dev.lifeboat.pitr;
+
+import dev.lifeboat.store.ObjectInfo;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.stream.BackupWriter;
+import dev.lifeboat.stream.Compression;
+import dev.lifeboat.stream.RestoreReader;
+import dev.lifeboat.stream.Sha256;
+import dev.lifeboat.stream.age.AgeIdentity;
+import dev.lifeboat.stream.age.AgeRecipient;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The WAL archive of one database in its destination ({@link PitrLayout}): listing, choosing the object that serves a
+ * file name, fetching it with its checksum verified before a byte is decoded, and encoding new objects. Used by the
+ * archiver, {@code lifeboat wal-fetch} (PostgreSQL's {@code restore_command}), PITR restores and drills.
+ */
+public final class WalArchive {
+    /** Largest stored WAL object read into memory (a 1 GiB segment, incompressible, plus age overhead). */
+    private static final long MAX_OBJECT = (1L << 30) + (1 << 20);
+
+    private final ObjectStore store;
+    private final List<AgeIdentity> identities;
+
+    /**
+     * @param store      the database's folder of its destination ({@code Destinations.forDatabase})
+     * @param identities age identities to decrypt encrypted objects with (may be empty when none are)
+     */
+    public WalArchive(ObjectStore store, List<AgeIdentity> identities) {
+        this.store = store;
+        this.identities = identities;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    /** Every WAL object of every timeline, in key order. */
+    public List<WalObject> list() throws IOException {
+        return parse(store.list(PitrLayout.WAL));
+    }
+
+    /** The WAL objects of one timeline, in key order (segments by number; partials after their complete segment). */
+    public List<WalObject> list(int timeline) throws IOException {
+        return parse(store.list(PitrLayout.timelinePrefix(timeline)));
+    }
+
+    private static List<WalObject> parse(List<ObjectInfo> infos) {
+        List<WalObject> out = new ArrayList<>();
+        for (ObjectInfo info : infos) {
+            WalObject o = PitrLayout.walObject(info);
+            if (o != null) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The object that serves {@code fileName} (a 24-hex segment or {@code TTTTTTTT.history}): a complete object
+     * (the oldest if there are several), else, for a segment, the partial holding the most bytes; empty when none.
+     */
+    public Optional<WalObject> find(String fileName) throws IOException {
+        if (!WalFileName.isSegment(fileName) && !WalFileName.isHistory(fileName)) {
+            throw new IllegalArgumentException("'" + fileName + "' is not a WAL segment or timeline history file name");
+        }
+        List<WalObject> candidates = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream()
+                .filter(o -> o.fileName().equals(fileName)).toList();
+        Optional<WalObject> complete = candidates.stream().filter(o -> !o.isPartial())
+                .min(Comparator.comparing(WalObject::lastModified).thenComparing(WalObject::key));
+        if (complete.isPresent()) {
+            return complete;
+        }
+        return candidates.stream().filter(WalObject::isPartial).max(Comparator.comparingInt(WalObject::partialEnd));
+    }
+
+    /** The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. */
+    public Optional<byte[]> fetch(String fileName) throws IOException {
+        Optional<WalObject> o = find(fileName);
+        return o.isEmpty() ? Optional.empty() : Optional.of(fetch(o.get()));
+    }
+
+    /**
+     * Downloads {@code object} whole, checks the SHA-256 of the stored bytes against its name (a
+     * {@link WalChecksumException} naming the object when they differ), and only then decodes it. A segment must
+     * decode to a whole segment (a power of two between 1 MiB and 1 GiB).
+     */
+    public byte[] fetch(WalObject object) throws IOException {
+        byte[] stored;
+        try (InputStream in = store.get(object.key())) {
+            stored = in.readNBytes((int) Math.min(MAX_OBJECT, Integer.MAX_VALUE - 16));
+        }
+        String actual = Sha256.hex(stored);
+        if (!actual.equals(object.storedSha256())) {
+            throw new WalChecksumException(object.key(), store.describe(object.key()), actual);
+        }
+        byte[] raw;
+        try (RestoreReader reader = RestoreReader.open(new ByteArrayInputStream(stored), object.compression(), object.encrypted(), identities)) {
+            raw = reader.readAllBytes();
+        }
+        if (!object.isHistory() && (Integer.bitCount(raw.length) != 1 || raw.length < (1 << 20))) {
+            throw new IOException("WAL object " + store.describe(object.key()) + " decodes to " + raw.length
+                    + " bytes, not a whole segment; it was not used");
+        }
+        return raw;
+    }
+
+    /** A WAL file encoded for the store: its stored bytes and their SHA-256, which goes into its key. */
+    public record Encoded(byte[] stored, String sha256) {
+    }
+
+    /** Encodes {@code raw[0, length)} through the database's stages ({@link BackupWriter}). */
+    public static Encoded encode(byte[] raw, int length, Compression compression, List<AgeRecipient> recipients) throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream(Math.max(1024, length / 4));
+        BackupWriter writer = BackupWriter.open(sink, compression, recipients);
+        writer.write(raw, 0, length);
+        writer.close();
+        return new Encoded(sink.toByteArray(), writer.storedSha256());
+    }
+}
