@@ -113,6 +113,39 @@ public final class WalArchive {
         return raw;
     }
 
+    /**
+     * Where the archive ends ({@link PitrLayout}, "Archived position").
+     *
+     * @param timeline     the newest timeline holding segments
+     * @param durable      everything before this position is in the store
+     * @param resumeFrom   where streaming resumes: {@code durable} after a complete segment, else the start of the
+     *                     partial's segment (a segment is assembled whole again)
+     * @param openPartials the partials of the segment {@code resumeFrom} starts, superseded once a longer one is stored
+     */
+    public record ArchivedEnd(int timeline, Lsn durable, Lsn resumeFrom, List<WalObject> openPartials) {
+    }
+
+    /** The end of the archive of segments of {@code segmentSize} bytes; empty when no segment is archived yet. */
+    public Optional<ArchivedEnd> archivedEnd(long segmentSize) throws IOException {
+        return archivedEnd(list(), segmentSize);
+    }
+
+    static Optional<ArchivedEnd> archivedEnd(List<WalObject> all, long segmentSize) {
+        List<WalObject> segments = all.stream().filter(o -> !o.isHistory()).toList();
+        if (segments.isEmpty()) {
+            return Optional.empty();
+        }
+        int timeline = segments.stream().mapToInt(WalObject::timeline).max().getAsInt();
+        WalObject newest = segments.stream().filter(o -> o.timeline() == timeline)
+                .max(Comparator.comparing((WalObject o) -> o.end(segmentSize)).thenComparing(WalObject::isSegment)).get();
+        Lsn durable = newest.end(segmentSize);
+        if (newest.isSegment()) {
+            return Optional.of(new ArchivedEnd(timeline, durable, durable, List.of()));
+        }
+        List<WalObject> open = segments.stream().filter(o -> o.isPartial() && o.fileName().equals(newest.fileName())).toList();
+        return Optional.of(new ArchivedEnd(timeline, durable, WalFileName.segmentStart(newest.fileName(), segmentSize), open));
+    }
+
     /** A WAL file encoded for the store: its stored bytes and their SHA-256, which goes into its key. */
     public record Encoded(byte[] stored, String sha256) {
     }
