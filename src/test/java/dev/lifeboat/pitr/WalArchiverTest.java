@@ -1,0 +1,222 @@
+package dev.lifeboat.pitr;
+
+import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.postgres.PgUrl;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.store.ObjectStores;
+import dev.lifeboat.store.PrefixedStore;
+import dev.lifeboat.stream.Compression;
+import dev.lifeboat.testing.Await;
+import dev.lifeboat.testing.FaultProxy;
+import dev.lifeboat.testing.PostgresServer;
+import dev.lifeboat.testing.S3ProxyServer;
+import dev.lifeboat.testing.TestConfigs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The WAL archiver against a real PostgreSQL 15 and S3Proxy (through a FaultProxy the tests can cut): objects arrive
+ * under the layout with checksums that verify and bytes equal to the server's own segment files, the slot's
+ * restart_lsn never passes what the store holds, a flipped byte is refused naming the object.
+ */
+class WalArchiverTest {
+    static PostgresServer pg;
+    static S3ProxyServer s3;
+    static FaultProxy proxy;
+    static ObjectStore bucket;
+    static final List<WalArchiver> running = new ArrayList<>();
+    static final List<Thread> threads = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        pg = PostgresServer.startWith("max_wal_senders=10", "max_replication_slots=10");
+        // New slots reserve WAL from the last checkpoint: past initdb's segment, so no test archives it.
+        pg.sql("postgres", "SELECT pg_switch_wal()", "CHECKPOINT");
+        s3 = S3ProxyServer.start();
+        s3.createBucket("pitr");
+        proxy = FaultProxy.http("127.0.0.1", s3.port());
+        LifeboatConfig config = TestConfigs.parse("destinations:\n"
+                + s3.destinationYaml("s3", "pitr", "").replace(s3.endpoint(), proxy.endpoint())
+                + "    connect-timeout: 1s\n    request-timeout: 10s\n");
+        bucket = ObjectStores.open(config.destinations().get("s3"));
+    }
+
+    @AfterAll
+    static void stop() {
+        running.forEach(WalArchiver::stop);
+        for (AutoCloseable c : new AutoCloseable[] {bucket, proxy, s3, pg}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+    }
+
+    @AfterEach
+    void stopArchivers() throws InterruptedException {
+        proxy.pass();
+        stopAll();
+    }
+
+    /** Stops every archiver and waits for its thread, so the store no longer changes. */
+    static void stopAll() throws InterruptedException {
+        running.forEach(WalArchiver::stop);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        running.clear();
+        threads.clear();
+    }
+
+    static WalArchive archive(String db) {
+        return new WalArchive(new PrefixedStore(bucket, db + "/"), List.of());
+    }
+
+    static WalArchiver archiver(String db, String url, String slot) {
+        WalArchiver a = new WalArchiver(db, PgUrl.parse(url), slot, Duration.ofSeconds(1), archive(db), Compression.ZSTD, List.of());
+        running.add(a);
+        Thread t = new Thread(a, "test-wal-" + db);
+        t.setDaemon(true);
+        t.start();
+        threads.add(t);
+        return a;
+    }
+
+    static Lsn currentLsn() throws SQLException {
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        }
+    }
+
+    static Optional<Lsn> slotRestart(String slot) throws SQLException {
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = '" + slot + "'")) {
+            return rs.next() && rs.getString(1) != null ? Optional.of(Lsn.parse(rs.getString(1))) : Optional.empty();
+        }
+    }
+
+    static Lsn durable(String db) {
+        try {
+            return archive(db).archivedEnd(16 << 20).map(WalArchive.ArchivedEnd::durable).orElse(Lsn.ZERO);
+        } catch (IOException e) {
+            return Lsn.ZERO;
+        }
+    }
+
+    @Test
+    void segmentsAndPartialsArriveUnderTheLayoutWithTheServersBytes() throws Exception {
+        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS layout (id serial, pad text)");
+        archiver("layout", pg.url("postgres"), "layout_slot");
+        Await.until("the slot to be created", Duration.ofSeconds(30), () -> uncheckedSlot("layout_slot").isPresent());
+        pg.sql("postgres", "INSERT INTO layout (pad) SELECT repeat('x', 200) FROM generate_series(1, 20000)", "SELECT pg_switch_wal()",
+                "INSERT INTO layout (pad) VALUES ('after the switch')");
+        Lsn target = currentLsn();
+        Await.until("WAL up to " + target + " archived", Duration.ofSeconds(60), () -> !target.isAfter(durable("layout")));
+        stopAll();
+
+        WalArchive archive = archive("layout");
+        List<WalObject> objects = archive.list();
+        WalObject complete = objects.stream().filter(WalObject::isSegment).findFirst().orElseThrow();
+        assertTrue(objects.stream().anyMatch(WalObject::isPartial), "the segment in progress is stored as a partial: " + objects);
+        assertTrue(complete.key().matches("pitr/wal/00000001/00000001[0-9A-F]{16}\\.[0-9a-f]{64}\\.zst"), complete.key());
+        byte[] archived = archive.fetch(complete);
+        assertArrayEquals(serverSegment(complete.fileName()), archived, "the archived segment is the server's segment file");
+        for (WalObject o : objects) {
+            archive.fetch(o);
+        }
+        WalObject partial = archive.find(WalFileName.segment(1, target, 16 << 20)).orElseThrow();
+        assertTrue(partial.isPartial());
+        byte[] served = archive.fetch(partial);
+        assertEquals(16 << 20, served.length, "a partial is served as a whole segment");
+        byte[] live = serverSegment(partial.fileName());
+        for (int i = 0; i < partial.partialEnd(); i++) {
+            if (served[i] != live[i]) {
+                throw new AssertionError("partial differs from the server's segment at byte " + i);
+            }
+        }
+    }
+
+    @Test
+    void theSlotNeverPassesWhatTheStoreHolds() throws Exception {
+        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS flush (id serial, pad text)");
+        archiver("flush", pg.url("postgres"), "flush_slot");
+        Await.until("the slot to be created", Duration.ofSeconds(30), () -> uncheckedSlot("flush_slot").isPresent());
+        int moved = 0;
+        Lsn previous = null;
+        for (int i = 0; i < 20; i++) {
+            pg.sql("postgres", "INSERT INTO flush (pad) SELECT repeat('y', 300) FROM generate_series(1, 3000)");
+            Lsn restart = slotRestart("flush_slot").orElseThrow();
+            Lsn stored = durable("flush");
+            assertFalse(restart.isAfter(stored), "the slot's restart_lsn " + restart + " passed the archived position " + stored);
+            if (previous != null && restart.isAfter(previous)) {
+                moved++;
+            }
+            previous = restart;
+            Thread.sleep(100);
+        }
+        assertTrue(moved > 0, "the slot advanced while WAL was archived");
+    }
+
+    @Test
+    void aFlippedByteIsRefusedNamingTheObject() throws Exception {
+        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS flip (id serial)");
+        archiver("flip", pg.url("postgres"), "flip_slot");
+        pg.sql("postgres", "INSERT INTO flip SELECT FROM generate_series(1, 1000)", "SELECT pg_switch_wal()");
+        Await.until("a complete segment", Duration.ofSeconds(60),
+                () -> uncheckedList("flip").stream().anyMatch(WalObject::isSegment));
+        WalObject o = archive("flip").list().stream().filter(WalObject::isSegment).findFirst().orElseThrow();
+        byte[] bytes = archive("flip").store().get(o.key()).readAllBytes();
+        bytes[bytes.length / 2] ^= 0x01;
+        archive("flipped").store().putBytes(o.key(), bytes);
+        WalChecksumException e = org.junit.jupiter.api.Assertions.assertThrows(WalChecksumException.class,
+                () -> archive("flipped").fetch(o.fileName()));
+        assertTrue(e.getMessage().contains("flipped/" + o.key()), e.getMessage());
+        assertEquals(o.key(), e.key());
+    }
+
+    static List<WalObject> uncheckedList(String db) {
+        try {
+            return archive(db).list();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    static Optional<Lsn> uncheckedSlot(String slot) {
+        try {
+            return slotRestart(slot);
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+
+    static byte[] serverSegment(String name) throws SQLException {
+        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_read_binary_file('pg_wal/" + name + "')")) {
+            rs.next();
+            return rs.getBytes(1);
+        }
+    }
+}
