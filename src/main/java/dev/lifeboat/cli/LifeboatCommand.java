@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
 @Command(name = "lifeboat", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Keeps the data of apps on Fly.io safe: backups, WAL shipping, volume checks, restore drills, alerts.",
         subcommands = {AgentCommand.class, CheckConfigCommand.class, VolumesCommand.class, RestoreCommand.class, RunCommand.class,
-                BackupCommand.class, ListCommand.class, PruneCommand.class, DrillCommand.class, VerifyCommand.class, HealthCommand.class})
+                BackupCommand.class, ListCommand.class, PruneCommand.class, DrillCommand.class, VerifyCommand.class, HealthCommand.class,
+                WalFetchCommand.class})
 public class LifeboatCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
