@@ -59,6 +59,9 @@ public class StatusAssembler {
     PgHealthWatch health;
 
     @Inject
+    dev.lifeboat.pitr.WalArchiveService walArchives;
+
+    @Inject
     AlertService alerts;
 
     public StatusDocument status() {

@@ -22,7 +22,8 @@ public interface AlertsConfig {
             "volume-fly-snapshot-stale", "volume-fly-api-error", "destination-unreachable", "config-invalid",
             "alert-state-unwritable", "replica-damaged", "pg-connections", "pg-long-transaction", "pg-idle-in-transaction",
             "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing",
-            "pg-slow-queries", "replica-lease-held-elsewhere");
+            "pg-slow-queries", "replica-lease-held-elsewhere",
+            "pitr-archive-lag", "pitr-slot-retained-wal", "pitr-archive-error");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");
@@ -118,6 +119,16 @@ public interface AlertsConfig {
         @WithName("max-replication-lag")
         @WithDefault("5m")
         Duration maxReplicationLag();
+
+        /** {@code pitr-archive-lag}: PostgreSQL WAL written but not yet archived for longer than this. */
+        @WithName("max-pitr-archive-lag")
+        @WithDefault("2m")
+        Duration maxPitrArchiveLag();
+
+        /** {@code pitr-slot-retained-wal}: the archiver's replication slot keeps more WAL than this on the server. */
+        @WithName("max-pitr-slot-retained")
+        @WithDefault("4GB")
+        ByteSize maxPitrSlotRetained();
     }
 
     /** How notifications are delivered. */

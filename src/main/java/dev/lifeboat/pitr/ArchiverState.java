@@ -79,6 +79,9 @@ final class ArchiverState {
         boolean behind = serverEnd != null && (archived == null || serverEnd.isAfter(archived));
         if (!behind) {
             unarchivedSince = null;
+            if ("streaming".equals(state)) {
+                lastError = null; // streaming and caught up: whatever failed before works again
+            }
         } else if (unarchivedSince == null) {
             unarchivedSince = Instant.now();
         }

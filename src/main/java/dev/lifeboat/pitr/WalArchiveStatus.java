@@ -18,7 +18,7 @@ import java.util.List;
  * @param lagSeconds        how long WAL the server has written has been waiting to be archived (0 when caught up)
  * @param slotRetainedBytes WAL the server keeps for the slot (its current position minus the slot's restart_lsn)
  * @param lastUploadAt      when an object was last stored
- * @param lastError         the last failure (null once archiving works again)
+ * @param lastError         the last failure; cleared by the next stored object, or once streaming again and caught up
  */
 public record WalArchiveStatus(String state, List<String> preflightProblems, String slot, Integer timeline,
                                String archivedLsn, String serverLsn, Long lagBytes, Double lagSeconds,
