@@ -196,6 +196,101 @@ class WalArchiverTest {
         assertEquals(o.key(), e.key());
     }
 
+    @Test
+    void preflightSaysWhatToChangeOnTheServer() throws Exception {
+        pg.sql("postgres", "DO $$ BEGIN CREATE ROLE norepl LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$");
+        WalArchiver noPrivilege = archiver("norepl", "postgres://norepl@127.0.0.1:" + pg.port() + "/postgres", "norepl_slot");
+        Await.until("the preflight to fail", Duration.ofSeconds(30), () -> "preflight-failed".equals(noPrivilege.status().state()));
+        String problem = String.join("\n", noPrivilege.status().preflightProblems());
+        assertTrue(problem.contains("lacks the REPLICATION privilege") && problem.contains("ALTER ROLE \"norepl\" REPLICATION")
+                && problem.contains("databases.norepl.pitr"), problem);
+        assertTrue(PitrArchiveRulesView.errorFiring("norepl", noPrivilege.status()), "pitr-archive-error fires");
+
+        try (PostgresServer minimal = PostgresServer.startWith("wal_level=minimal", "max_wal_senders=0")) {
+            WalArchiver a = archiver("minimal", minimal.url("postgres"), "minimal_slot");
+            Await.until("the preflight to fail", Duration.ofSeconds(30), () -> "preflight-failed".equals(a.status().state()));
+            String problems = String.join("\n", a.status().preflightProblems());
+            assertTrue(problems.contains("wal_level is minimal on the server; set wal_level = replica") && problems.contains("databases.minimal.pitr")
+                    && problems.contains("raise max_wal_senders"), problems);
+            stopAll();
+        }
+    }
+
+    @Test
+    void aPromotedStandbyContinuesOnTheNewTimeline() throws Exception {
+        try (PostgresServer primary = PostgresServer.startWith("max_wal_senders=10", "max_replication_slots=10")) {
+            primary.sql("postgres", "SELECT pg_switch_wal()", "CHECKPOINT", "CREATE TABLE tl (id serial, at timestamptz default now())");
+            try (PostgresServer standby = PostgresServer.startStandby(primary, "next")) {
+                archiver("timeline", primary.url("postgres"), "tl_slot");
+                primary.sql("postgres", "INSERT INTO tl SELECT FROM generate_series(1, 500)");
+                Lsn archivedEnd = lsn(primary, "SELECT pg_current_wal_insert_lsn()::text");
+                Await.until("timeline 1 archived up to " + archivedEnd, Duration.ofSeconds(60), () -> !archivedEnd.isAfter(durable("timeline")));
+                stopAll();
+                // WAL the archiver has not seen yet when the standby takes over: it must come from the new primary's timeline 1.
+                primary.sql("postgres", "INSERT INTO tl SELECT FROM generate_series(1, 500)");
+                Lsn primaryEnd = lsn(primary, "SELECT pg_current_wal_insert_lsn()::text");
+                Await.until("the standby to replay " + primaryEnd, Duration.ofSeconds(60),
+                        () -> !primaryEnd.isAfter(uncheckedLsn(standby, "SELECT pg_last_wal_replay_lsn()::text")));
+                primary.close();
+                standby.promote();
+
+                archiver("timeline", standby.url("postgres"), "tl_slot");
+                standby.sql("postgres", "INSERT INTO tl SELECT FROM generate_series(1, 500)", "SELECT pg_switch_wal()", "INSERT INTO tl DEFAULT VALUES");
+                Lsn end = lsn(standby, "SELECT pg_current_wal_insert_lsn()::text");
+                Await.until("timeline 2 archived up to " + end, Duration.ofSeconds(60),
+                        () -> uncheckedList("timeline").stream().anyMatch(o -> o.timeline() == 2 && !o.isHistory()) && !end.isAfter(durable("timeline")));
+                stopAll();
+
+                WalArchive archive = archive("timeline");
+                byte[] history = archive.fetch("00000002.history").orElseThrow();
+                assertTrue(new String(history, java.nio.charset.StandardCharsets.US_ASCII).startsWith("1\t"), new String(history));
+                WalObject newTimeline = archive.list(2).stream().filter(WalObject::isSegment).findFirst().orElseThrow();
+                assertArrayEquals(segmentOf(standby, newTimeline.fileName()), archive.fetch(newTimeline),
+                        "the first segment of timeline 2 is the new primary's own file");
+                Lsn switchPoint = TimelineHistory.parse(2, history).switchPointOrNull(1);
+                assertTrue(switchPoint != null && !archivedEnd.isAfter(switchPoint), "timeline 1 ends after what the first archiver saw");
+                Lsn timeline1End = WalArchive.archivedEnd(archive.list(1), 16 << 20).orElseThrow().durable();
+                assertEquals(switchPoint, timeline1End, "timeline 1 is archived up to its switch point, from the new primary");
+            }
+        }
+    }
+
+    static Lsn lsn(PostgresServer server, String query) throws SQLException {
+        try (Connection c = server.connect("postgres"); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(query)) {
+            rs.next();
+            return Lsn.parse(rs.getString(1));
+        }
+    }
+
+    static Lsn uncheckedLsn(PostgresServer server, String query) {
+        try {
+            return lsn(server, query);
+        } catch (SQLException | RuntimeException e) {
+            return Lsn.ZERO;
+        }
+    }
+
+    static byte[] segmentOf(PostgresServer server, String name) throws SQLException {
+        try (Connection c = server.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_read_binary_file('pg_wal/" + name + "')")) {
+            rs.next();
+            return rs.getBytes(1);
+        }
+    }
+
+    /** The alert rules as the agent evaluates them on an archiver's status. */
+    static final class PitrArchiveRulesView {
+        static boolean errorFiring(String db, WalArchiveStatus s) {
+            return dev.lifeboat.alert.PitrArchiveRules.evaluate(db, s, Duration.ofSeconds(10), Long.MAX_VALUE).stream()
+                    .anyMatch(c -> c.rule().equals("pitr-archive-error") && c.firing());
+        }
+
+        static Optional<Boolean> lagFiring(String db, WalArchiveStatus s, Duration limit) {
+            return dev.lifeboat.alert.PitrArchiveRules.evaluate(db, s, limit, Long.MAX_VALUE).stream()
+                    .filter(c -> c.rule().equals("pitr-archive-lag")).map(dev.lifeboat.alert.Condition::firing).findFirst();
+        }
+    }
+
     static List<WalObject> uncheckedList(String db) {
         try {
             return archive(db).list();

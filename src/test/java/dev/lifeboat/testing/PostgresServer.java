@@ -102,6 +102,11 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /** Promotes this standby to a primary on a new timeline ({@code pg_ctl promote}, waiting until it is done). */
+    public void promote() {
+        exec(List.of(binDir.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-t", "60", "promote"), Duration.ofSeconds(90));
+    }
+
     private String exec(List<String> command, Duration timeout) {
         List<String> full = new ArrayList<>();
         if (asPostgresUser) {
