@@ -37,7 +37,8 @@ public final class WalArchiver implements Runnable {
     private static final Logger LOG = Logger.getLogger(WalArchiver.class);
     private static final Duration STATUS_INTERVAL = Duration.ofSeconds(10);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(15);
+    /** Longest wait between two attempts: the archive timeout, but at least this. */
+    private static final Duration MIN_MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final String database;
     private final PgUrl url;
@@ -71,6 +72,8 @@ public final class WalArchiver implements Runnable {
     /** Runs sessions until {@link #stop()}, waiting with backoff after each failure. */
     @Override
     public void run() {
+        // Retry about as often as partials are stored: the RPO is lost while waiting, the slot keeps the WAL.
+        Duration maxBackoff = archiveTimeout.compareTo(MIN_MAX_BACKOFF) > 0 ? archiveTimeout : MIN_MAX_BACKOFF;
         Duration backoff = MIN_BACKOFF;
         while (!stopped) {
             try {
@@ -89,7 +92,7 @@ public final class WalArchiver implements Runnable {
                 failures.failed(message);
             }
             sleep(backoff);
-            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
         }
     }
 
@@ -333,8 +336,12 @@ public final class WalArchiver implements Runnable {
 
         private void storeComplete() throws IOException, SQLException {
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
+            long t0 = System.nanoTime();
             WalArchive.Encoded e = WalArchive.encode(segment, segmentSize, compression, recipients);
+            long t1 = System.nanoTime();
             put(PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
+            LOG.debugf("stored segment %s of %s: %d bytes, encoded in %d ms, stored in %d ms", name, database, e.stored().length,
+                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
             Lsn end = segmentStart.plus(segmentSize);
             stored(end, true);
             Arrays.fill(segment, (byte) 0);

@@ -4,10 +4,8 @@ import dev.lifeboat.pitr.PitrLayout;
 import dev.lifeboat.pitr.WalArchive;
 import dev.lifeboat.stream.Compression;
 import dev.lifeboat.testing.TestConfigs;
-import io.quarkus.test.junit.main.LaunchResult;
-import io.quarkus.test.junit.main.QuarkusMainLauncher;
-import io.quarkus.test.junit.main.QuarkusMainTest;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code lifeboat wal-fetch %f %p} as PostgreSQL's restore_command runs it, against an archive laid out by
  * {@link PitrLayout}: complete segments, the newest partial served as the segment, history files, exit 1 when
- * absent, exit 2 naming the object when a byte was flipped (and nothing written).
+ * absent, exit 2 naming the object when a byte was flipped (and nothing written). The command needs no CDI
+ * service, so it runs through picocli here without booting the application for each call.
  */
-@QuarkusMainTest
 class WalFetchCommandTest {
     private static final int SEGMENT = 1 << 20;
 
     @Test
-    void fetchesVerifiedFilesAndRefusesDamagedOnes(QuarkusMainLauncher launcher) throws Exception {
+    void fetchesVerifiedFilesAndRefusesDamagedOnes() throws Exception {
         Path dir = Files.createTempDirectory("lifeboat-wal-fetch");
         Path archiveDir = dir.resolve("archive/shop");
         Path config = TestConfigs.write(dir, """
@@ -56,20 +54,20 @@ class WalFetchCommandTest {
         store(archiveDir, PitrLayout.walKey("00000002.history", sha(history), Compression.ZSTD, false), history);
 
         Path pgWal = Files.createDirectories(dir.resolve("pg_wal"));
-        LaunchResult ok = launcher.launch("wal-fetch", "000000010000000000000002", pgWal.resolve("RECOVERYXLOG").toString(), "--config", config.toString());
+        Result ok = launch("wal-fetch", "000000010000000000000002", pgWal.resolve("RECOVERYXLOG").toString(), "--config", config.toString());
         assertEquals(0, ok.exitCode(), ok.getErrorOutput());
         assertArrayEquals(complete, Files.readAllBytes(pgWal.resolve("RECOVERYXLOG")));
 
-        LaunchResult newestPartial = launcher.launch("wal-fetch", "000000010000000000000003", pgWal.resolve("RECOVERYXLOG").toString(),
+        Result newestPartial = launch("wal-fetch", "000000010000000000000003", pgWal.resolve("RECOVERYXLOG").toString(),
                 "--config", config.toString(), "--database", "shop");
         assertEquals(0, newestPartial.exitCode(), newestPartial.getErrorOutput());
         assertArrayEquals(partial, Files.readAllBytes(pgWal.resolve("RECOVERYXLOG")), "the longest partial, zero-padded to a segment");
 
-        LaunchResult hist = launcher.launch("wal-fetch", "00000002.history", pgWal.resolve("RECOVERYHISTORY").toString(), "--config", config.toString());
+        Result hist = launch("wal-fetch", "00000002.history", pgWal.resolve("RECOVERYHISTORY").toString(), "--config", config.toString());
         assertEquals(0, hist.exitCode(), hist.getErrorOutput());
         assertArrayEquals(history, Files.readAllBytes(pgWal.resolve("RECOVERYHISTORY")));
 
-        LaunchResult absent = launcher.launch("wal-fetch", "000000010000000000000004", pgWal.resolve("absent").toString(), "--config", config.toString());
+        Result absent = launch("wal-fetch", "000000010000000000000004", pgWal.resolve("absent").toString(), "--config", config.toString());
         assertEquals(1, absent.exitCode(), absent.getErrorOutput());
         assertFalse(Files.exists(pgWal.resolve("absent")));
 
@@ -78,11 +76,22 @@ class WalFetchCommandTest {
         byte[] stored = Files.readAllBytes(object);
         stored[stored.length / 3] ^= 0x40;
         Files.write(object, stored);
-        LaunchResult damaged = launcher.launch("wal-fetch", "000000010000000000000002", pgWal.resolve("damaged").toString(), "--config", config.toString());
+        Result damaged = launch("wal-fetch", "000000010000000000000002", pgWal.resolve("damaged").toString(), "--config", config.toString());
         assertEquals(2, damaged.exitCode(), damaged.getErrorOutput());
         assertTrue(damaged.getErrorOutput().contains("checksum mismatch") && damaged.getErrorOutput().contains("shop/" + key), damaged.getErrorOutput());
         assertFalse(Files.exists(pgWal.resolve("damaged")), "nothing is written from a damaged object");
         assertEquals(0, Files.list(pgWal).filter(p -> p.getFileName().toString().endsWith(".lifeboat-tmp")).count());
+    }
+
+    record Result(int exitCode, String getErrorOutput) {
+    }
+
+    private static Result launch(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cli = new CommandLine(new WalFetchCommand());
+        cli.setErr(new java.io.PrintWriter(err, true));
+        int code = cli.execute(java.util.Arrays.copyOfRange(args, 1, args.length));
+        return new Result(code, err.toString());
     }
 
     private static final java.util.Map<byte[], WalArchive.Encoded> ENCODED = new java.util.IdentityHashMap<>();

@@ -40,7 +40,10 @@ class WalArchiverTest {
     static PostgresServer pg;
     static S3ProxyServer s3;
     static FaultProxy proxy;
+    /** What the archivers write through: the fault proxy. */
     static ObjectStore bucket;
+    /** What the tests read through: S3Proxy directly, so a cut store does not blind them. */
+    static ObjectStore direct;
     static final List<WalArchiver> running = new ArrayList<>();
     static final List<Thread> threads = new ArrayList<>();
 
@@ -56,12 +59,13 @@ class WalArchiverTest {
                 + s3.destinationYaml("s3", "pitr", "").replace(s3.endpoint(), proxy.endpoint())
                 + "    connect-timeout: 1s\n    request-timeout: 10s\n");
         bucket = ObjectStores.open(config.destinations().get("s3"));
+        direct = ObjectStores.open(TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "pitr", "")).destinations().get("s3"));
     }
 
     @AfterAll
     static void stop() {
         running.forEach(WalArchiver::stop);
-        for (AutoCloseable c : new AutoCloseable[] {bucket, proxy, s3, pg}) {
+        for (AutoCloseable c : new AutoCloseable[] {bucket, direct, proxy, s3, pg}) {
             try {
                 if (c != null) {
                     c.close();
@@ -88,12 +92,14 @@ class WalArchiverTest {
         threads.clear();
     }
 
+    /** The archive of {@code db} as the tests read it. */
     static WalArchive archive(String db) {
-        return new WalArchive(new PrefixedStore(bucket, db + "/"), List.of());
+        return new WalArchive(new PrefixedStore(direct, db + "/"), List.of());
     }
 
     static WalArchiver archiver(String db, String url, String slot) {
-        WalArchiver a = new WalArchiver(db, PgUrl.parse(url), slot, Duration.ofSeconds(1), archive(db), Compression.ZSTD, List.of());
+        WalArchiver a = new WalArchiver(db, PgUrl.parse(url), slot, Duration.ofSeconds(1),
+                new WalArchive(new PrefixedStore(bucket, db + "/"), List.of()), Compression.ZSTD, List.of());
         running.add(a);
         Thread t = new Thread(a, "test-wal-" + db);
         t.setDaemon(true);
@@ -288,6 +294,62 @@ class WalArchiverTest {
         static Optional<Boolean> lagFiring(String db, WalArchiveStatus s, Duration limit) {
             return dev.lifeboat.alert.PitrArchiveRules.evaluate(db, s, limit, Long.MAX_VALUE).stream()
                     .filter(c -> c.rule().equals("pitr-archive-lag")).map(dev.lifeboat.alert.Condition::firing).findFirst();
+        }
+    }
+
+    /**
+     * The one long test of the class: S3 black-holed for 60 s under a steady writer. The slot keeps the WAL (its
+     * restart_lsn never passes the store), the lag rule fires, and after the store is back the archive catches up with
+     * every segment present and equal to the server's own file; the lag rule then resolves.
+     */
+    @Test
+    void aSixtySecondStoreOutageUnderLoadLosesNothing() throws Exception {
+        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS outage (id serial, pad text)");
+        WalArchiver a = archiver("outage", pg.url("postgres"), "outage_slot");
+        Duration limit = Duration.ofSeconds(10);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
+                while (writing.get()) {
+                    st.execute("INSERT INTO outage (pad) SELECT repeat('z', 120) FROM generate_series(1, 300)");
+                    Thread.sleep(50);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "outage-writer");
+        writer.start();
+        try {
+            Await.until("archiving to start", Duration.ofSeconds(30), () -> a.status().lastUploadAt() != null);
+            proxy.blackhole();
+            java.time.Instant outageEnds = java.time.Instant.now().plusSeconds(60);
+            boolean lagFired = false;
+            while (java.time.Instant.now().isBefore(outageEnds)) {
+                Optional<Lsn> restart = slotRestart("outage_slot");
+                Lsn stored = durable("outage");
+                assertFalse(restart.orElseThrow().isAfter(stored), "the slot's restart_lsn " + restart + " passed the store's " + stored);
+                lagFired |= PitrArchiveRulesView.lagFiring("outage", a.status(), limit).orElse(false);
+                Thread.sleep(2000);
+            }
+            assertTrue(lagFired, "pitr-archive-lag fired during the outage: " + a.status());
+            proxy.pass();
+        } finally {
+            writing.set(false);
+            writer.join(30_000);
+        }
+        Lsn end = currentLsn();
+        Await.until("the archive to catch up to " + end, Duration.ofSeconds(90), () -> !end.isAfter(durable("outage")));
+        Await.until("pitr-archive-lag to resolve", Duration.ofSeconds(30),
+                () -> PitrArchiveRulesView.lagFiring("outage", a.status(), limit).equals(Optional.of(false)));
+        stopAll();
+
+        WalArchive archive = archive("outage");
+        List<WalObject> segments = archive.list(1).stream().filter(WalObject::isSegment).toList();
+        assertTrue(segments.size() >= 2, "the writer filled segments: " + segments.size());
+        long first = WalFileName.segmentNumber(segments.getFirst().fileName(), 16 << 20);
+        for (int i = 0; i < segments.size(); i++) {
+            assertEquals(first + i, WalFileName.segmentNumber(segments.get(i).fileName(), 16 << 20), "no segment is missing: " + segments);
+            assertArrayEquals(serverSegment(segments.get(i).fileName()), archive.fetch(segments.get(i)), segments.get(i).key());
         }
     }
 
