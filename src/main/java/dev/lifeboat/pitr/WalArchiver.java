@@ -174,7 +174,7 @@ public final class WalArchiver implements Runnable {
             state.streaming(timeline);
             failures.succeeded();
             LOG.infof("archiving WAL of %s: timeline %d from %s%s", database, timeline, start, stopAt == null ? "" : " to " + stopAt);
-            new Session(rc.start(slot, start, timeline), timeline, segmentSize, start, durable, stopAt, openPartials).run();
+            new Session(rc.start(slot, start, timeline), timeline, segmentSize, start, end.isPresent() ? durable : null, stopAt, openPartials).run();
         } finally {
             current = null;
         }
@@ -252,6 +252,7 @@ public final class WalArchiver implements Runnable {
         private final List<String> partialKeys = new ArrayList<>();
         private Lsn segmentStart;
         private int filled;
+        /** What the store holds; null while it holds nothing of this database (the slot then keeps its own position). */
         private Lsn durable;
         private Instant lastUpload = Instant.EPOCH;
         private Instant lastStatus = Instant.EPOCH;
@@ -269,6 +270,10 @@ public final class WalArchiver implements Runnable {
 
         private Lsn received() {
             return segmentStart.plus(filled);
+        }
+
+        private boolean receivedMore() {
+            return durable == null ? filled > 0 : received().isAfter(durable);
         }
 
         void run() throws Exception {
@@ -357,7 +362,7 @@ public final class WalArchiver implements Runnable {
 
         /** Stores the segment so far (zeros after it) when it holds more than the store has. */
         private void storePartial() throws IOException, SQLException {
-            if (!received().isAfter(durable)) {
+            if (!receivedMore()) {
                 return;
             }
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
@@ -385,9 +390,12 @@ public final class WalArchiver implements Runnable {
             confirm();
         }
 
+        /** Reports the stored position; 0/0 (which the server ignores) while nothing is stored yet. */
         private void confirm() throws SQLException {
-            stream.sendStatus(received(), durable);
-            state.confirmed(durable);
+            stream.sendStatus(received(), durable == null ? Lsn.ZERO : durable);
+            if (durable != null) {
+                state.confirmed(durable);
+            }
             lastStatus = Instant.now();
         }
     }

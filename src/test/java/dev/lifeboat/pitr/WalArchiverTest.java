@@ -353,6 +353,79 @@ class WalArchiverTest {
         }
     }
 
+    /**
+     * The archiver's process SIGKILLed at random moments for 20 cycles under a steady writer: after each kill the
+     * slot's restart_lsn is at most what the store holds, and in the end the archived segments run without a gap up
+     * to everything the writer committed, each equal to the server's own file.
+     */
+    @Test
+    void killedTwentyTimesUnderAWriterLeavesNoGap() throws Exception {
+        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS killed (id serial, pad text)");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lifeboat-wal-kill");
+        java.nio.file.Path yaml = java.nio.file.Files.writeString(dir.resolve("destination.yml"), "destinations:\n" + s3.destinationYaml("s3", "pitr", ""));
+        java.nio.file.Path log = dir.resolve("archiver.log");
+        java.util.Random random = new java.util.Random(14);
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
+                while (writing.get()) {
+                    st.execute("INSERT INTO killed (pad) SELECT repeat('k', 150) FROM generate_series(1, 200)");
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "kill-writer");
+        writer.start();
+        Lsn firstDurable = null;
+        Lsn createdAt = null;
+        try {
+            for (int cycle = 0; cycle < 20; cycle++) {
+                Process p = ArchiverProcess.start(yaml, "killed", pg.url("postgres"), "killed_slot", log);
+                Thread.sleep(1500 + random.nextInt(1500));
+                p.destroyForcibly();
+                p.waitFor();
+                Lsn restart = slotRestart("killed_slot").orElse(Lsn.ZERO);
+                Lsn stored = durable("killed");
+                if (stored.equals(Lsn.ZERO)) {
+                    // Nothing stored yet: the slot must still hold from where it was created.
+                    createdAt = createdAt == null ? restart : createdAt;
+                    assertEquals(createdAt, restart, "cycle " + cycle + ": the slot moved before anything was stored");
+                } else {
+                    assertFalse(restart.isAfter(stored), "cycle " + cycle + ": the slot's restart_lsn " + restart + " passed the store's " + stored);
+                }
+                if (firstDurable == null && stored.isAfter(Lsn.ZERO)) {
+                    firstDurable = stored;
+                }
+            }
+        } finally {
+            writing.set(false);
+            writer.join(30_000);
+        }
+        Lsn end = currentLsn();
+        Process last = ArchiverProcess.start(yaml, "killed", pg.url("postgres"), "killed_slot", log);
+        try {
+            Await.until("the archive to reach " + end, Duration.ofSeconds(60), () -> !end.isAfter(durable("killed")));
+        } finally {
+            last.destroyForcibly();
+            last.waitFor();
+        }
+        assertTrue(firstDurable != null && durable("killed").isAfter(firstDurable), "archiving progressed across the kills");
+        WalArchive archive = archive("killed");
+        List<WalObject> segments = archive.list(1).stream().filter(WalObject::isSegment).toList();
+        long first = WalFileName.segmentNumber(segments.getFirst().fileName(), 16 << 20);
+        for (int i = 0; i < segments.size(); i++) {
+            assertEquals(first + i, WalFileName.segmentNumber(segments.get(i).fileName(), 16 << 20), "no segment is missing: " + segments);
+            assertArrayEquals(serverSegment(segments.get(i).fileName()), archive.fetch(segments.get(i)), segments.get(i).key());
+        }
+        WalArchive.ArchivedEnd archivedEnd = archive.archivedEnd(16 << 20).orElseThrow();
+        assertTrue(archivedEnd.resumeFrom().segmentNumber(16 << 20) <= first + segments.size(),
+                "the newest partial continues the complete segments: " + archivedEnd);
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+
     static List<WalObject> uncheckedList(String db) {
         try {
             return archive(db).list();
