@@ -341,12 +341,9 @@ public final class WalArchiver implements Runnable {
 
         private void storeComplete() throws IOException, SQLException {
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
-            long t0 = System.nanoTime();
             WalArchive.Encoded e = WalArchive.encode(segment, segmentSize, compression, recipients);
-            long t1 = System.nanoTime();
             put(PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
-            LOG.debugf("stored segment %s of %s: %d bytes, encoded in %d ms, stored in %d ms", name, database, e.stored().length,
-                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+            LOG.debugf("stored segment %s of %s (%d bytes)", name, database, e.stored().length);
             Lsn end = segmentStart.plus(segmentSize);
             stored(end, true);
             Arrays.fill(segment, (byte) 0);
