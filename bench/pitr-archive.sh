@@ -31,11 +31,11 @@ databases:
 YAML
 } > "$WORK/lifeboat.yml"
 HTTP_PORT=$(free_port)
-PORT=$HTTP_PORT bin/lifeboat agent --config "$WORK/lifeboat.yml" > "$WORK/agent.log" 2>&1 &
+PORT=$HTTP_PORT java -Xmx128m -XX:+UseSerialGC -jar target/quarkus-app/quarkus-run.jar agent --config "$WORK/lifeboat.yml" > "$WORK/agent.log" 2>&1 &
 AGENT=$!
 BENCH_PIDS+=($AGENT)
 STATUS="http://127.0.0.1:$HTTP_PORT/api/v1/status"
-for _ in $(seq 300); do
+for _ in $(seq 600); do
   curl -fs "$STATUS" 2>/dev/null | grep -q '"archivedLsn"' && break
   sleep 0.2
 done
