@@ -34,6 +34,20 @@ public final class ManifestCodec {
         return m;
     }
 
+    /** Pretty JSON of any record with the same conventions (other manifest kinds, such as PITR base backups). */
+    public static byte[] encodeValue(Object value) {
+        try {
+            return JSON.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Reads JSON written by {@link #encodeValue}. */
+    public static <T> T decodeValue(byte[] json, Class<T> type) throws IOException {
+        return JSON.readValue(json, type);
+    }
+
     /** The JSON of any value with the same conventions (for {@code list --json}). */
     public static String toJson(Object value) {
         try {

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * to a filter (the zstd program) by a kernel pipe: after pg_dump (the caller reads the filter's stdout) or before
  * pg_restore (the caller writes the filter's stdin), so that raw dump bytes never pass through the JVM.
  */
-final class ToolProcess implements AutoCloseable {
+public final class ToolProcess implements AutoCloseable {
     private static final int STDERR_KEPT = 8 * 1024;
 
     private final String name;
@@ -54,19 +54,19 @@ final class ToolProcess implements AutoCloseable {
     }
 
     /** Starts {@code command}; the URL's password goes in the environment, never on the command line. */
-    static ToolProcess start(String name, List<String> command, PgUrl url, Duration timeout) throws IOException {
+    public static ToolProcess start(String name, List<String> command, PgUrl url, Duration timeout) throws IOException {
         return new ToolProcess(name, builder(name, command, url).start(), null, false, url, timeout);
     }
 
     /** Like {@link #start}, with the tool's stdout piped into {@code filterCommand}, whose stdout the caller reads. */
-    static ToolProcess startFiltered(String name, List<String> command, List<String> filterCommand, PgUrl url, Duration timeout)
+    public static ToolProcess startFiltered(String name, List<String> command, List<String> filterCommand, PgUrl url, Duration timeout)
             throws IOException {
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(builder(name, command, url), new ProcessBuilder(filterCommand)));
         return new ToolProcess(name, pipeline.get(0), pipeline.get(1), false, url, timeout);
     }
 
     /** Like {@link #start}, with {@code filterCommand}'s stdout piped into the tool; the caller writes the filter's stdin. */
-    static ToolProcess startBehindFilter(String name, List<String> filterCommand, List<String> command, PgUrl url, Duration timeout)
+    public static ToolProcess startBehindFilter(String name, List<String> filterCommand, List<String> command, PgUrl url, Duration timeout)
             throws IOException {
         List<Process> pipeline = ProcessBuilder.startPipeline(List.of(new ProcessBuilder(filterCommand), builder(name, command, url)));
         return new ToolProcess(name, pipeline.get(1), pipeline.get(0), true, url, timeout);
@@ -99,16 +99,16 @@ final class ToolProcess implements AutoCloseable {
     }
 
     /** Where the pipeline's output comes out: the tool's stdout, or the filter's after it. */
-    InputStream stdout() {
+    public InputStream stdout() {
         return (filter != null && !filterFirst ? filter : process).getInputStream();
     }
 
     /** Where the pipeline's input goes in: the tool's stdin, or the filter's before it. */
-    OutputStream stdin() {
+    public OutputStream stdin() {
         return (filterFirst ? filter : process).getOutputStream();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -116,7 +116,7 @@ final class ToolProcess implements AutoCloseable {
      * Waits for the exit and returns normally only on success; otherwise the IOException says what the tool said
      * (redacted), or that it timed out.
      */
-    void awaitSuccess() throws IOException {
+    public void awaitSuccess() throws IOException {
         int code;
         int filterCode = 0;
         try {
@@ -145,7 +145,7 @@ final class ToolProcess implements AutoCloseable {
     }
 
     /** What the tool printed on stderr, redacted, as ": ..." or empty. */
-    String reason() {
+    public String reason() {
         String text;
         synchronized (stderr) {
             text = stderr.toString().strip();
@@ -157,7 +157,7 @@ final class ToolProcess implements AutoCloseable {
     }
 
     /** The tail of what the filter printed on stderr; empty without a filter. */
-    String filterStderr() {
+    public String filterStderr() {
         synchronized (filterStderr) {
             return filterStderr.toString().strip();
         }

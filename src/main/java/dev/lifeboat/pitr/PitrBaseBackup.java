@@ -1,0 +1,198 @@
+package dev.lifeboat.pitr;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.catalog.BackupCatalog;
+import dev.lifeboat.catalog.Manifest;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.postgres.PgUrl;
+import dev.lifeboat.postgres.ToolProcess;
+import dev.lifeboat.store.Upload;
+import dev.lifeboat.stream.BackupWriter;
+import dev.lifeboat.stream.Compression;
+import dev.lifeboat.stream.ZstdCli;
+import dev.lifeboat.stream.age.Age;
+import dev.lifeboat.stream.age.AgeKeys;
+import dev.lifeboat.stream.age.AgeRecipient;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * One PITR base backup: {@code pg_basebackup -Ft -X none -D -} (a tar stream of the data directory on stdout, no
+ * temporary copy anywhere) → compression → age → SHA-256 → multipart upload under {@code pitr/base/<id>/}, then the
+ * manifest. The tar stream passes through the JVM once, read by {@link BaseBackupTarWatch} for the backup label and
+ * WAL range; with the zstd program installed it compresses (a kernel-speed stage beside us, fed through its stdin),
+ * otherwise the pure-Java stage does. WAL is not in the backup: the archiver ships it, and a restore fetches it.
+ *
+ * <p>Every failure (preflight, pg_basebackup's exit, zstd, the store) leaves no manifest and aborts the upload.
+ */
+public final class PitrBaseBackup {
+    private static final Logger LOG = Logger.getLogger(PitrBaseBackup.class);
+    private static final int COPY_BUFFER = 256 * 1024;
+
+    /** What to back up and how to store it. */
+    public record Settings(String database, PgUrl url, Compression compression, List<AgeRecipient> recipients, Duration timeout) {
+        public static Settings of(String name, DatabaseConfig db) {
+            return new Settings(name, PgUrl.parse(db.url().orElseThrow()), db.compression(), AgeKeys.recipients(db), db.timeout());
+        }
+    }
+
+    private final Settings settings;
+    private final BaseBackupCatalog catalog;
+    private final PgTools tools;
+    private final Clock clock;
+
+    public PitrBaseBackup(Settings settings, BaseBackupCatalog catalog, PgTools tools, Clock clock) {
+        this.settings = settings;
+        this.catalog = catalog;
+        this.tools = tools;
+        this.clock = clock;
+    }
+
+    /** Takes the base backup and returns its published manifest; any exception means no base backup was added. */
+    public BaseBackupManifest run() throws IOException {
+        BaseBackupPreflight.Server server = BaseBackupPreflight.check(settings.database(), settings.url());
+        PgTools.Tool tool = tool(server.version());
+        catalog.cleanUpLeftovers();
+        Instant started = clock.instant();
+        String id = BackupCatalog.newId(started);
+        String key = PitrLayout.baseObject(id, BaseBackupManifest.BASE_TAR + settings.compression().extension()
+                + (settings.recipients().isEmpty() ? "" : ".age"));
+        List<String> command = List.of(tool.path().toString(), "--dbname=" + settings.url().libpqUrlWithoutPassword(),
+                "--format=tar", "--wal-method=none", "--pgdata=-", "--checkpoint=fast", "--label=lifeboat " + id, "--no-password");
+        Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
+        LOG.infof("base backup %s of %s started with %s %s%s", id, settings.database(), tool.path(), tool.version(),
+                zstd.map(z -> " | " + z).orElse(""));
+
+        BackupWriter writer;
+        BaseBackupTarWatch.Observed seen;
+        Instant consistent;
+        try (ToolProcess basebackup = ToolProcess.start("pg_basebackup", command, settings.url(), settings.timeout());
+             Upload upload = catalog.store().beginUpload(key)) {
+            writer = BackupWriter.open(upload, zstd.isPresent() ? Compression.NONE : settings.compression(), settings.recipients());
+            try {
+                seen = zstd.isPresent() ? throughZstdProgram(basebackup, zstd.get(), writer) : copy(basebackup, writer);
+            } catch (IOException e) {
+                basebackup.close(); // pg_basebackup's own words (refused, killed at the timeout), if any, follow
+                throw new IOException("base backup " + id + " of " + settings.database() + " failed: " + e.getMessage() + basebackup.reason(), e);
+            }
+            basebackup.awaitSuccess();
+            consistent = clock.instant();
+            writer.close();
+            upload.complete();
+        }
+        Instant finished = clock.instant();
+        BaseBackupManifest manifest = new BaseBackupManifest(BaseBackupManifest.FORMAT, id, settings.database(), started, consistent, finished,
+                seen.startLsn(), seen.stopLsn(), seen.timeline(), seen.startWalFile(), server.systemIdentifier(), "lifeboat " + id,
+                seen.backupLabel(), server.tablespaces(),
+                List.of(new BaseBackupManifest.StoredObject(BaseBackupManifest.BASE_TAR, key, seen.rawBytes(), writer.storedBytes(), writer.storedSha256())),
+                settings.compression().configName(),
+                settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
+                server.version(), tool.version());
+        try {
+            catalog.publish(manifest);
+        } catch (IOException e) {
+            if (catalog.isPublished(manifest)) {
+                LOG.warnf("base backup %s of %s: manifest confirmed after an error (%s)", id, settings.database(), e.getMessage());
+                return manifest;
+            }
+            try {
+                catalog.store().deleteAll(List.of(key));
+            } catch (IOException ignored) {
+                // removed by the next run's clean-up
+            }
+            throw new IOException("base backup data written but its manifest could not be: " + e.getMessage(), e);
+        }
+        LOG.infof("base backup %s of %s done: %d bytes read, %d stored, WAL %s..%s on timeline %d, in %s", id, settings.database(),
+                seen.rawBytes(), writer.storedBytes(), seen.startLsn(), seen.stopLsn(), seen.timeline(), Duration.between(started, finished));
+        return manifest;
+    }
+
+    /**
+     * pg_basebackup of the server's major version or newer: older clients refuse newer servers ("incompatible server
+     * version"), and pg_basebackup 15 still reads servers back to 9.1 (base backups here need 13+ for the manifest).
+     */
+    private PgTools.Tool tool(String serverVersion) {
+        int major = PgTools.major(serverVersion);
+        if (major < 13) {
+            throw new UserFacingException("PITR base backups need PostgreSQL 13 or newer (for backup manifests); the server runs " + serverVersion,
+                    "upgrade the server or set databases." + settings.database() + ".pitr.enabled: false");
+        }
+        return tools.forServer("pg_basebackup", major, serverVersion);
+    }
+
+    /** pg_basebackup → watch → stages in the JVM. */
+    private static BaseBackupTarWatch.Observed copy(ToolProcess basebackup, BackupWriter writer) throws IOException {
+        try (InputStream tar = basebackup.stdout()) {
+            return BaseBackupTarWatch.copy(tar, writer);
+        }
+    }
+
+    /**
+     * pg_basebackup → watch → zstd's stdin; zstd's stdout → age/SHA-256 → upload on a second thread. A failure of
+     * either side kills zstd, so that the other side stops at once rather than blocking on a full pipe.
+     */
+    private static BaseBackupTarWatch.Observed throughZstdProgram(ToolProcess basebackup, Path zstd, BackupWriter writer) throws IOException {
+        Process compressor = new ProcessBuilder(ZstdCli.compressCommand(zstd)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        CompletableFuture<Void> pump = new CompletableFuture<>();
+        Thread.ofVirtual().name("lifeboat-basebackup-upload").start(() -> {
+            byte[] buffer = new byte[COPY_BUFFER];
+            try (InputStream compressed = compressor.getInputStream()) {
+                int n;
+                while ((n = compressed.read(buffer)) >= 0) {
+                    writer.write(buffer, 0, n);
+                }
+                pump.complete(null);
+            } catch (Throwable e) {
+                compressor.destroyForcibly();
+                pump.completeExceptionally(e);
+            }
+        });
+        try {
+            BaseBackupTarWatch.Observed seen;
+            try (InputStream tar = basebackup.stdout(); OutputStream toZstd = compressor.getOutputStream()) {
+                seen = BaseBackupTarWatch.copy(tar, toZstd);
+            } catch (IOException e) {
+                compressor.destroyForcibly();
+                uploadFailure(pump).ifPresent(u -> e.addSuppressed(u));
+                throw uploadFailure(pump).<IOException>map(u -> new IOException("upload failed: " + u.getMessage(), u)).orElse(e);
+            }
+            int exit = compressor.waitFor();
+            pump.join();
+            if (exit != 0) {
+                throw new IOException("zstd exited with code " + exit);
+            }
+            return seen;
+        } catch (CompletionException e) {
+            throw new IOException("upload failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        } finally {
+            compressor.destroyForcibly();
+        }
+    }
+
+    private static Optional<Throwable> uploadFailure(CompletableFuture<Void> pump) {
+        try {
+            pump.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return Optional.empty();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return Optional.of(e.getCause());
+        } catch (Exception timeoutOrInterrupt) {
+            return Optional.empty();
+        }
+    }
+}
