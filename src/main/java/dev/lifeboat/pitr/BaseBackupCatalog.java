@@ -38,7 +38,7 @@ public final class BaseBackupCatalog {
     public List<BaseBackupManifest> list() throws IOException {
         List<BaseBackupManifest> out = new ArrayList<>();
         for (ObjectInfo info : store.list(PitrLayout.BASE)) {
-            if (!PitrLayout.isBaseManifest(info.key())) {
+            if (!isManifest(info.key())) {
                 continue;
             }
             try (InputStream in = store.get(info.key())) {
@@ -55,7 +55,7 @@ public final class BaseBackupCatalog {
 
     /** The base backup with this id. */
     public Optional<BaseBackupManifest> byId(String id) throws IOException {
-        try (InputStream in = store.get(PitrLayout.baseManifest(id))) {
+        try (InputStream in = store.get(PitrLayout.baseManifestKey(id))) {
             return Optional.of(decode(in.readAllBytes()));
         } catch (NoSuchObjectException e) {
             return Optional.empty();
@@ -74,14 +74,14 @@ public final class BaseBackupCatalog {
                 throw new IOException("refusing to publish base backup " + m.id() + ": its object " + o.key() + " does not exist");
             }
         }
-        if (!store.putIfAbsent(PitrLayout.baseManifest(m.id()), ManifestCodec.encodeValue(m))) {
+        if (!store.putIfAbsent(PitrLayout.baseManifestKey(m.id()), ManifestCodec.encodeValue(m))) {
             throw new IOException("a base backup manifest with id " + m.id() + " already exists in " + store.describe());
         }
     }
 
     /** True when exactly {@code m} is stored (after a publish whose answer was lost). */
     public boolean isPublished(BaseBackupManifest m) {
-        try (InputStream in = store.get(PitrLayout.baseManifest(m.id()))) {
+        try (InputStream in = store.get(PitrLayout.baseManifestKey(m.id()))) {
             return java.util.Arrays.equals(in.readAllBytes(), ManifestCodec.encodeValue(m));
         } catch (IOException notThere) {
             return false;
@@ -90,7 +90,7 @@ public final class BaseBackupCatalog {
 
     /** Deletes a base backup: its manifest first (from then on it does not exist), then its objects. */
     public void delete(BaseBackupManifest m) throws IOException {
-        store.deleteAll(List.of(PitrLayout.baseManifest(m.id())));
+        store.deleteAll(List.of(PitrLayout.baseManifestKey(m.id())));
         store.deleteAll(m.objects().stream().map(BaseBackupManifest.StoredObject::key).toList());
     }
 
@@ -103,16 +103,28 @@ public final class BaseBackupCatalog {
         Set<String> published = new HashSet<>();
         List<ObjectInfo> all = store.list(PitrLayout.BASE);
         for (ObjectInfo info : all) {
-            if (PitrLayout.isBaseManifest(info.key())) {
-                published.add(PitrLayout.baseIdOf(info.key()));
+            if (isManifest(info.key())) {
+                published.add(idOf(info.key()));
             }
         }
-        List<String> orphans = all.stream().map(ObjectInfo::key).filter(k -> !published.contains(PitrLayout.baseIdOf(k))).toList();
+        List<String> orphans = all.stream().map(ObjectInfo::key).filter(k -> !published.contains(idOf(k))).toList();
         store.deleteAll(orphans);
         if (aborted + orphans.size() > 0) {
             LOG.infof("removed %d incomplete upload(s) and %d object(s) of unfinished base backups in %s", aborted, orphans.size(), store.describe());
         }
         return aborted + orphans.size();
+    }
+
+    /** True for {@code pitr/base/<id>/manifest.json}. */
+    static boolean isManifest(String key) {
+        return key.startsWith(PitrLayout.BASE) && key.equals(PitrLayout.baseManifestKey(idOf(key)));
+    }
+
+    /** The base backup id of a key under {@link PitrLayout#BASE}. */
+    static String idOf(String key) {
+        String rest = key.substring(PitrLayout.BASE.length());
+        int slash = rest.indexOf('/');
+        return slash < 0 ? rest : rest.substring(0, slash);
     }
 
     static BaseBackupManifest decode(byte[] json) throws IOException {

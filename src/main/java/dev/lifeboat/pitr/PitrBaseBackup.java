@@ -1,7 +1,6 @@
 package dev.lifeboat.pitr;
 
 import dev.lifeboat.UserFacingException;
-import dev.lifeboat.catalog.BackupCatalog;
 import dev.lifeboat.catalog.Manifest;
 import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.postgres.PgTools;
@@ -67,9 +66,8 @@ public final class PitrBaseBackup {
         PgTools.Tool tool = tool(server.version());
         catalog.cleanUpLeftovers();
         Instant started = clock.instant();
-        String id = BackupCatalog.newId(started);
-        String key = PitrLayout.baseObject(id, BaseBackupManifest.BASE_TAR + settings.compression().extension()
-                + (settings.recipients().isEmpty() ? "" : ".age"));
+        String id = PitrLayout.newBaseBackupId(started);
+        String key = PitrLayout.baseDataKey(id, BaseBackupManifest.BASE_TAR, settings.compression(), !settings.recipients().isEmpty());
         List<String> command = List.of(tool.path().toString(), "--dbname=" + settings.url().libpqUrlWithoutPassword(),
                 "--format=tar", "--wal-method=none", "--pgdata=-", "--checkpoint=fast", "--label=lifeboat " + id, "--no-password");
         Optional<Path> zstd = settings.compression() == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
