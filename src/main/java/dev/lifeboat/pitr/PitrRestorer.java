@@ -1,0 +1,107 @@
+package dev.lifeboat.pitr;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.store.ObjectStore;
+import dev.lifeboat.stream.age.AgeIdentity;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A point-in-time restore into a data directory: choose the base backup (the newest consistent before the target, or
+ * the one named), check that the archive holds the WAL it starts from, unpack it with its checksum verified
+ * ({@link BaseBackupUnpacker}), write the recovery settings ({@link RecoveryConfig}), hand the directory to the
+ * server's OS user, and optionally start a server on it and wait until it has recovered and promoted.
+ */
+public final class PitrRestorer {
+    private static final Logger LOG = Logger.getLogger(PitrRestorer.class);
+
+    /**
+     * What to restore.
+     *
+     * @param restoreCommand the {@code restore_command} the server will run ({@link RecoveryConfig#restoreCommand})
+     * @param extraSettings  further postgresql.auto.conf lines ({@code archive_mode = off} for drills)
+     * @param start          the port to start a server on, or empty to leave it stopped
+     * @param serverOptions  {@code name=value} settings for that server's command line
+     * @param serverBin      the server binaries' directory, or empty to search for the backup's major version
+     */
+    public record Request(String database, Path dataDir, RecoveryTarget target, Optional<String> baseBackupId, String restoreCommand,
+                          List<AgeIdentity> identities, List<String> extraSettings, Optional<Integer> start, List<String> serverOptions,
+                          Optional<Path> serverBin, String serverBinSetting, Duration timeout) {
+    }
+
+    /** What was done. */
+    public record Result(BaseBackupManifest base, long unpackedBytes, Duration unpackTook, List<String> settings,
+                         RecoveryServer server, Duration recoveryTook, Optional<String> lastReplayedTransaction) {
+    }
+
+    private final ObjectStore store;
+    private final BaseBackupCatalog catalog;
+
+    public PitrRestorer(ObjectStore store) {
+        this.store = store;
+        this.catalog = new BaseBackupCatalog(store);
+    }
+
+    /** The base backup a restore to {@code target} starts from. */
+    public BaseBackupManifest choose(String database, RecoveryTarget target, Optional<String> id) throws IOException {
+        if (id.isPresent()) {
+            BaseBackupManifest m = catalog.byId(id.get()).orElseThrow(() -> new UserFacingException("no base backup " + id.get() + " of " + database,
+                    "lifeboat list " + database + " --pitr shows the base backups there are"));
+            if (target instanceof RecoveryTarget.Time t && m.consistentAt().isAfter(t.at())) {
+                throw new UserFacingException("base backup " + m.id() + " became consistent at " + m.consistentAt() + ", after the target " + t.at()
+                        + "; recovery cannot stop before a base backup's end", "choose an older base backup or a later target");
+            }
+            return m;
+        }
+        List<BaseBackupManifest> all = catalog.list();
+        if (all.isEmpty()) {
+            throw new UserFacingException("no PITR base backups of " + database + " in " + store.describe(PitrLayout.BASE),
+                    "run lifeboat backup " + database + " --base (and keep WAL archiving on)");
+        }
+        Optional<BaseBackupManifest> chosen = switch (target) {
+            case RecoveryTarget.Time t -> all.stream().filter(m -> !m.consistentAt().isAfter(t.at())).reduce((a, b) -> b);
+            case RecoveryTarget.Position p -> all.stream().filter(m -> !Lsn.parse(m.stopLsn()).isAfter(p.lsn())).reduce((a, b) -> b);
+            case RecoveryTarget.Latest l -> Optional.of(all.getLast());
+        };
+        return chosen.orElseThrow(() -> new UserFacingException("no base backup of " + database + " ends before " + target.describe()
+                + "; the oldest became consistent at " + all.getFirst().consistentAt() + " (" + all.getFirst().stopLsn() + ")",
+                "choose a later target; lifeboat list " + database + " --pitr shows the restorable range"));
+    }
+
+    public Result restore(Request r) throws IOException {
+        BaseBackupManifest base = choose(r.database(), r.target(), r.baseBackupId());
+        WalArchive archive = new WalArchive(store, r.identities());
+        if (archive.find(base.startWalFile()).isEmpty()) {
+            throw new UserFacingException("the WAL archive of " + r.database() + " lacks segment " + base.startWalFile()
+                    + ", where base backup " + base.id() + " starts; it cannot be recovered",
+                    "check that WAL archiving (pitr.enabled) runs and retention kept it: lifeboat list " + r.database() + " --pitr");
+        }
+        Path bin = r.start().isPresent() ? RecoveryServer.binaries(PgTools.major(base.serverVersion()), r.serverBin(), r.serverBinSetting()) : null;
+        BaseBackupUnpacker.prepareTarget(r.dataDir());
+        long t0 = System.nanoTime();
+        long bytes = BaseBackupUnpacker.unpack(store, base, r.identities(), r.dataDir());
+        Duration unpackTook = Duration.ofNanos(System.nanoTime() - t0);
+        List<String> settings = RecoveryConfig.write(r.dataDir(), r.restoreCommand(), r.target(),
+                "lifeboat restore --pitr: base backup " + base.id() + ", recovery to " + r.target().describe(), r.extraSettings());
+        RecoveryServer.handOver(r.dataDir());
+        LOG.infof("unpacked base backup %s of %s into %s (%d bytes, checksum verified) in %s", base.id(), r.database(), r.dataDir(), bytes, unpackTook);
+        if (r.start().isEmpty()) {
+            return new Result(base, bytes, unpackTook, settings, null, null, Optional.empty());
+        }
+        long t1 = System.nanoTime();
+        RecoveryServer server = RecoveryServer.start(bin, r.dataDir(), r.start().get(), r.serverOptions(), r.timeout());
+        try {
+            server.awaitPromoted(r.timeout());
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return new Result(base, bytes, unpackTook, settings, server, Duration.ofNanos(System.nanoTime() - t1), server.lastReplayedTransaction());
+    }
+}
