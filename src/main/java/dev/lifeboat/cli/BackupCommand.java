@@ -22,16 +22,35 @@ public class BackupCommand extends DatabaseCommand {
     @Inject
     PgBackupService postgres;
 
+    @picocli.CommandLine.Option(names = "--base", description = "Postgres: take a point-in-time-recovery base backup (pg_basebackup) instead of a pg_dump.")
+    boolean base;
+
+    @Inject
+    dev.lifeboat.pitr.BaseBackupService baseBackups;
+
     @Override
     public Integer call() throws IOException {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
         return switch (db.type()) {
-            case POSTGRES -> backupPostgres();
+            case POSTGRES -> base ? baseBackup() : backupPostgres();
             // SQLite is replicated continuously, there is no one-off backup yet.
             case SQLITE -> throw new UserFacingException("lifeboat backup is not yet supported for " + db.type()
                     + " databases; they are replicated continuously by lifeboat run / lifeboat agent");
         };
+    }
+
+    private int baseBackup() {
+        dev.lifeboat.pitr.BaseBackupManifest m;
+        try {
+            m = baseBackups.backupNow(database);
+        } catch (IOException e) {
+            throw new UserFacingException("base backup of " + database + " failed: " + e.getMessage());
+        }
+        out().printf("base backup %s of %s: %s read, %s stored (%s%s), WAL %s..%s on timeline %d, consistent at %s, in %.1fs%n", m.id(), database,
+                Databases.bytes(m.rawBytes()), Databases.bytes(m.storedBytes()), m.compression(), m.encrypted() ? ", age-encrypted" : "",
+                m.startLsn(), m.stopLsn(), m.timeline(), m.consistentAt(), java.time.Duration.between(m.startedAt(), m.finishedAt()).toMillis() / 1000.0);
+        return 0;
     }
 
     private int backupPostgres() throws IOException {

@@ -56,8 +56,14 @@ public class RestoreCommand extends DatabaseCommand {
             + "encryption.identity-files are used too).")
     java.util.List<Path> identities = new java.util.ArrayList<>();
 
+    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "Postgres point-in-time recovery:%n")
+    PitrRestoreOptions pitr;
+
     @Inject
     SqliteRestoreService sqlite;
+
+    @Inject
+    dev.lifeboat.store.Destinations destinations;
 
     @Inject
     dev.lifeboat.postgres.PgBackupService postgres;
@@ -69,7 +75,7 @@ public class RestoreCommand extends DatabaseCommand {
         Instant at = parseTime(timestamp);
         return switch (db.type()) {
             case SQLITE -> restoreSqlite(loaded, db, at);
-            case POSTGRES -> restorePostgres(loaded, at);
+            case POSTGRES -> pitr != null && pitr.enabled ? pitr.run(this, db, at) : restorePostgres(loaded, at);
         };
     }
 

@@ -88,7 +88,7 @@ public final class BaseBackupUnpacker {
                 }
                 tar.drain();
                 reader.verify(object.sha256(), object.storedBytes());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) { // zstd's frame checksum fails as a RuntimeException
                 String damage = damage(store, object);
                 if (damage != null) {
                     throw new DamagedException(damage);

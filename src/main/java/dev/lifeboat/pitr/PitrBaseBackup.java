@@ -83,8 +83,7 @@ public final class PitrBaseBackup {
             try {
                 seen = zstd.isPresent() ? throughZstdProgram(basebackup, zstd.get(), writer) : copy(basebackup, writer);
             } catch (IOException e) {
-                basebackup.close(); // pg_basebackup's own words (refused, killed at the timeout), if any, follow
-                throw new IOException("base backup " + id + " of " + settings.database() + " failed: " + e.getMessage() + basebackup.reason(), e);
+                throw new IOException("base backup " + id + " of " + settings.database() + " failed: " + toolFailure(basebackup).orElse(e.getMessage()), e);
             }
             basebackup.awaitSuccess();
             consistent = clock.instant();
@@ -129,6 +128,23 @@ public final class PitrBaseBackup {
                     "upgrade the server or set databases." + settings.database() + ".pitr.enabled: false");
         }
         return tools.forServer("pg_basebackup", major, serverVersion);
+    }
+
+    /**
+     * When pg_basebackup has ended (refused, failed, killed at the timeout), its own account, which says more than the
+     * broken stream it left; empty while it still runs (the failure was ours: it is killed).
+     */
+    private static Optional<String> toolFailure(ToolProcess basebackup) {
+        if (ProcessHandle.of(basebackup.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+            basebackup.close();
+            return Optional.empty();
+        }
+        try {
+            basebackup.awaitSuccess();
+            return Optional.empty();
+        } catch (IOException failed) {
+            return Optional.of(failed.getMessage());
+        }
     }
 
     /** pg_basebackup → watch → stages in the JVM. */

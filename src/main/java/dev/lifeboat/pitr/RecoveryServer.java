@@ -86,7 +86,15 @@ public final class RecoveryServer implements AutoCloseable {
         RecoveryServer server = new RecoveryServer(bin, dataDir, log, port, root);
         StringBuilder o = new StringBuilder("-p " + port);
         options.forEach(opt -> o.append(" -c ").append(opt));
-        server.ctl(List.of("-D", dataDir.toString(), "-W", "-l", log.toString(), "-o", o.toString(), "start"), timeout);
+        // -w: pg_ctl returns once the server accepts connections (consistent in recovery, or promoted), so that a
+        // server that dies while starting is told apart from one that has not written its pid file yet.
+        try {
+            server.ctl(List.of("-D", dataDir.toString(), "-w", "-t", Long.toString(Math.max(1, timeout.toSeconds())), "-l", log.toString(),
+                    "-o", o.toString(), "start"), timeout.plusSeconds(30));
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("the server on " + dataDir + " did not start: " + e.getMessage() + "; its log ends:\n" + server.logTail(30), e);
+        }
         return server;
     }
 
@@ -101,8 +109,11 @@ public final class RecoveryServer implements AutoCloseable {
     public void awaitPromoted(Duration timeout) throws IOException {
         Instant deadline = Instant.now().plus(timeout);
         while (true) {
+            // The backup's own pg_control says "in production" until the server first writes it, so the control file
+            // alone proves nothing: recovery.signal is removed at the end of recovery, and postmaster.pid says
+            // "ready" once the promoted server accepts connections.
             String state = clusterState();
-            if (state.equals("in production")) {
+            if (state.equals("in production") && !Files.exists(dataDir.resolve("recovery.signal")) && postmasterReady()) {
                 return;
             }
             if (!running()) {
@@ -129,6 +140,15 @@ public final class RecoveryServer implements AutoCloseable {
             last = m.group(1);
         }
         return Optional.ofNullable(last);
+    }
+
+    private boolean postmasterReady() {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+            return lines.size() >= 8 && lines.get(7).strip().equals("ready");
+        } catch (IOException notThere) {
+            return false;
+        }
     }
 
     /** {@code pg_controldata}'s "Database cluster state". */

@@ -1,0 +1,103 @@
+package dev.lifeboat.pitr;
+
+import dev.lifeboat.UserFacingException;
+import dev.lifeboat.config.ActiveConfig;
+import dev.lifeboat.config.DatabaseConfig;
+import dev.lifeboat.config.DatabaseType;
+import dev.lifeboat.postgres.PgTools;
+import dev.lifeboat.store.Destinations;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * PITR base backups as the agent and the CLI use them: one now (single flight per database in this process), the
+ * catalog, and the last outcome per database for status and the {@code pitr-base-backup-stale} alert (seeded from
+ * the destination's newest manifest at start). Scheduling lives in {@link BaseBackupScheduler}.
+ */
+@ApplicationScoped
+public class BaseBackupService {
+    private static final Logger LOG = Logger.getLogger(BaseBackupService.class);
+
+    @Inject
+    ActiveConfig active;
+
+    @Inject
+    Destinations destinations;
+
+    private final PgTools tools = PgTools.standard();
+    private final Map<String, BaseBackupState> states = new ConcurrentHashMap<>();
+    private final java.util.Set<String> running = ConcurrentHashMap.newKeySet();
+
+    /**
+     * What is known of one database's base backups.
+     *
+     * @param lastBackup  the newest base backup known (from this process or the destination's manifests)
+     * @param lastError   the last failure since that backup, or null
+     * @param lastErrorAt when it happened
+     */
+    public record BaseBackupState(BaseBackupManifest lastBackup, String lastError, Instant lastErrorAt) {
+    }
+
+    public Optional<BaseBackupState> state(String name) {
+        return Optional.ofNullable(states.get(name));
+    }
+
+    /** The configured postgres database {@code name} with PITR settings. */
+    public DatabaseConfig database(String name) {
+        DatabaseConfig db = active.get().databases().get(name);
+        if (db == null) {
+            throw new UserFacingException("no database named '" + name + "' in " + active.path() + "; configured: "
+                    + String.join(", ", active.get().databases().keySet()));
+        }
+        if (db.type() != DatabaseType.POSTGRES) {
+            throw new UserFacingException("'" + name + "' is a " + db.type() + " database; point-in-time recovery is for postgres databases");
+        }
+        return db;
+    }
+
+    public BaseBackupCatalog catalog(String name) throws IOException {
+        database(name);
+        return new BaseBackupCatalog(destinations.forDatabase(name));
+    }
+
+    /** Reads the newest base backup from the destination into the state (agent start). */
+    public void seed(String name) {
+        try {
+            catalog(name).list().stream().reduce((a, b) -> b).ifPresent(m ->
+                    states.compute(name, (n, s) -> s == null ? new BaseBackupState(m, null, null) : s));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot read the base backups of %s at start: %s", name, e.getMessage());
+        }
+    }
+
+    /** Takes a base backup of {@code name} now; refused while one runs in this process. */
+    public BaseBackupManifest backupNow(String name) throws IOException {
+        DatabaseConfig db = database(name);
+        if (!running.add(name)) {
+            throw new UserFacingException("a base backup of " + name + " is already running in this agent; try again when it has finished");
+        }
+        try {
+            BaseBackupManifest m = new PitrBaseBackup(PitrBaseBackup.Settings.of(name, db), catalog(name), tools, Clock.systemUTC()).run();
+            states.put(name, new BaseBackupState(m, null, null));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            states.compute(name, (n, s) -> new BaseBackupState(s == null ? null : s.lastBackup(), e.getMessage(), Instant.now()));
+            throw e;
+        } finally {
+            running.remove(name);
+        }
+    }
+
+    /** Whether a base backup of {@code name} runs in this process now. */
+    public boolean running(String name) {
+        return running.contains(name);
+    }
+}
