@@ -27,6 +27,12 @@ public class ListCommand extends DatabaseCommand {
     @Inject
     PgBackupService postgres;
 
+    @Option(names = "--pitr", description = "Postgres: list the point-in-time-recovery base backups and the restorable time range.")
+    boolean pitr;
+
+    @Inject
+    dev.lifeboat.pitr.BaseBackupService baseBackups;
+
     @Inject
     AuditService audits;
 
@@ -34,6 +40,9 @@ public class ListCommand extends DatabaseCommand {
     public Integer call() throws IOException {
         LifeboatConfig loaded = loadConfig();
         DatabaseConfig db = databaseIn(loaded);
+        if (pitr) {
+            return listPitr();
+        }
         AuditReport audit = audit(loaded, db);
         return switch (db.type()) {
             case POSTGRES -> listPostgres(audit);
@@ -113,5 +122,34 @@ public class ListCommand extends DatabaseCommand {
         }
         printProblems(audit);
         return 0;
+    }
+
+    /** Base backups oldest first, then the range a restore can reach: the oldest base backup's end to the newest archived WAL. */
+    private int listPitr() {
+        PrintWriter out = out();
+        try {
+            var catalog = baseBackups.catalog(database);
+            var bases = catalog.list();
+            var wal = new dev.lifeboat.pitr.WalArchive(catalog.store(), List.of()).list();
+            var window = dev.lifeboat.pitr.RestorableWindow.of(bases, wal);
+            if (json) {
+                out.println(ManifestCodec.toJson(java.util.Map.of("baseBackups", bases, "restorable", window)));
+                return 0;
+            }
+            if (bases.isEmpty()) {
+                out.println("no PITR base backups of " + database + " yet (" + wal.size() + " WAL object(s) archived)");
+                return 0;
+            }
+            out.printf("%-18s  %-24s  %-12s  %-12s  %3s  %10s  %10s%n", "BASE BACKUP", "CONSISTENT AT (UTC)", "START LSN", "STOP LSN", "TL", "SIZE", "STORED");
+            for (var m : bases) {
+                out.printf("%-18s  %-24s  %-12s  %-12s  %3d  %10s  %10s%n", m.id(), m.consistentAt().toString().replaceFirst("\\.\\d+Z$", "Z"),
+                        m.startLsn(), m.stopLsn(), m.timeline(), Databases.bytes(m.rawBytes()), Databases.bytes(m.storedBytes()));
+            }
+            out.println();
+            out.println(window.describe());
+            return 0;
+        } catch (IOException e) {
+            throw new UserFacingException("cannot list the PITR backups of " + database + ": " + e.getMessage());
+        }
     }
 }

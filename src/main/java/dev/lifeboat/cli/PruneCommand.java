@@ -24,6 +24,12 @@ public class PruneCommand extends DatabaseCommand {
     @Inject
     PgBackupService postgres;
 
+    @Option(names = "--pitr", description = "Postgres: apply the point-in-time-recovery retention (base backups and WAL) instead.")
+    boolean pitr;
+
+    @Inject
+    dev.lifeboat.pitr.BaseBackupService baseBackups;
+
     @Override
     public Integer call() throws IOException {
         LifeboatConfig loaded = loadConfig();
@@ -32,6 +38,9 @@ public class PruneCommand extends DatabaseCommand {
             case POSTGRES -> { }
             // SQLite retention (retention.period) is applied by the replicator itself.
             case SQLITE -> throw new UserFacingException("lifeboat prune is not yet supported for " + db.type() + " databases");
+        }
+        if (pitr) {
+            return prunePitr();
         }
         Retention.Plan plan;
         try {
@@ -45,6 +54,24 @@ public class PruneCommand extends DatabaseCommand {
             out.printf("%s  %s  %s%n", dryRun ? "would delete" : "deleted", m.id(), m.startedAt());
         }
         out.printf("%d kept, %d %s%n", plan.keep().size(), plan.delete().size(), dryRun ? "to delete (dry run: nothing deleted)" : "deleted");
+        return 0;
+    }
+
+    private int prunePitr() {
+        dev.lifeboat.pitr.PitrRetention.Plan plan;
+        try {
+            plan = baseBackups.prune(database, dryRun);
+        } catch (IOException e) {
+            throw new UserFacingException("PITR prune of " + database + " failed: " + e.getMessage());
+        }
+        PrintWriter out = out();
+        String deleted = dryRun ? "would delete" : "deleted";
+        plan.keepBase().forEach((m, why) -> out.printf("keep    base backup %s  consistent %s  (%s)%n", m.id(), m.consistentAt(), why));
+        plan.deleteBase().forEach(m -> out.printf("%s  base backup %s  consistent %s%n", deleted, m.id(), m.consistentAt()));
+        plan.keepWal().forEach((o, why) -> out.printf("keep    %s  (%s)%n", o.key(), why));
+        plan.deleteWal().forEach(o -> out.printf("%s  %s%n", deleted, o.key()));
+        out.printf("%d base backup(s) and %d WAL object(s) kept, %d and %d %s%n", plan.keepBase().size(), plan.keepWal().size(),
+                plan.deleteBase().size(), plan.deleteWal().size(), dryRun ? "to delete (dry run: nothing deleted)" : "deleted");
         return 0;
     }
 }

@@ -33,6 +33,7 @@ import java.util.List;
  * @param encryption          {@code null} when not encrypted
  * @param serverVersion       PostgreSQL server version ({@code 15.18}); a restore needs server binaries of its major
  * @param pgBasebackupVersion pg_basebackup version that took it
+ * @param walSegmentSize      the server's {@code wal_segment_size} in bytes
  */
 @RegisterForReflection
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -40,10 +41,16 @@ import java.util.List;
 public record BaseBackupManifest(int format, String id, String database, Instant startedAt, Instant consistentAt, Instant finishedAt,
                                  String startLsn, String stopLsn, int timeline, String startWalFile, String systemIdentifier,
                                  String label, String backupLabel, List<String> tablespaces, List<StoredObject> objects,
-                                 String compression, Manifest.Encryption encryption, String serverVersion, String pgBasebackupVersion) {
+                                 String compression, Manifest.Encryption encryption, String serverVersion, String pgBasebackupVersion,
+                                 long walSegmentSize) {
     public static final int FORMAT = 1;
     /** Name of the tar archive of the main data directory inside {@link #objects}. */
     public static final String BASE_TAR = "base.tar";
+
+    /** The server's WAL segment size (16 MiB when an older manifest lacks it). */
+    public long segmentSize() {
+        return walSegmentSize > 0 ? walSegmentSize : 16L << 20;
+    }
 
     public boolean encrypted() {
         return encryption != null;

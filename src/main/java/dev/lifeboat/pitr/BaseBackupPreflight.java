@@ -19,7 +19,7 @@ import java.util.Properties;
  */
 final class BaseBackupPreflight {
     /** The server as the backup records it. */
-    record Server(String version, String systemIdentifier, List<String> tablespaces) {
+    record Server(String version, String systemIdentifier, List<String> tablespaces, long walSegmentSize) {
     }
 
     private BaseBackupPreflight() {
@@ -33,15 +33,18 @@ final class BaseBackupPreflight {
             String walLevel;
             int senders;
             boolean replication;
+            long segmentSize;
             try (ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), (SELECT system_identifier FROM pg_control_system())::text, "
                     + "current_setting('wal_level'), current_setting('max_wal_senders')::int, "
-                    + "(SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user), current_user")) {
+                    + "(SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user), current_user, "
+                    + "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")) {
                 rs.next();
                 version = rs.getString(1).split(" ")[0];
                 systemId = rs.getString(2);
                 walLevel = rs.getString(3);
                 senders = rs.getInt(4);
                 replication = rs.getBoolean(5);
+                segmentSize = rs.getLong(7);
                 if (!replication) {
                     throw new UserFacingException(key + ": role " + rs.getString(6) + " lacks the REPLICATION privilege that base backups need",
                             "on the server: ALTER ROLE " + rs.getString(6) + " REPLICATION (and allow it in pg_hba.conf for replication connections)");
@@ -71,7 +74,7 @@ final class BaseBackupPreflight {
                         "move their objects to pg_default (ALTER TABLE ... SET TABLESPACE pg_default, ALTER DATABASE ... SET TABLESPACE) "
                                 + "and drop the tablespaces, or set pitr.enabled: false for this database");
             }
-            return new Server(version, systemId, names);
+            return new Server(version, systemId, names, segmentSize);
         } catch (SQLException e) {
             throw new IOException("cannot check " + url + " before the base backup: " + url.redact(String.valueOf(e.getMessage())), e);
         }

@@ -87,6 +87,11 @@ public class BaseBackupService {
         try {
             BaseBackupManifest m = new PitrBaseBackup(PitrBaseBackup.Settings.of(name, db), catalog(name), tools, Clock.systemUTC()).run();
             states.put(name, new BaseBackupState(m, null, null));
+            try {
+                prune(name, false);
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("base backup %s of %s succeeded but PITR retention failed: %s", m.id(), name, e.getMessage());
+            }
             return m;
         } catch (IOException | RuntimeException e) {
             states.compute(name, (n, s) -> new BaseBackupState(s == null ? null : s.lastBackup(), e.getMessage(), Instant.now()));
@@ -94,6 +99,29 @@ public class BaseBackupService {
         } finally {
             running.remove(name);
         }
+    }
+
+    /**
+     * Applies PITR retention ({@link PitrRetention}): unless {@code dryRun}, deletes each base backup it does not keep
+     * (manifest first), then the WAL no kept base backup needs. Returns the plan.
+     */
+    public PitrRetention.Plan prune(String name, boolean dryRun) throws IOException {
+        DatabaseConfig db = database(name);
+        BaseBackupCatalog catalog = catalog(name);
+        WalArchive archive = new WalArchive(catalog.store(), java.util.List.of());
+        PitrRetention.Plan plan = PitrRetention.plan(catalog.list(), archive.list(), Instant.now(), db.pitr().retention().period(),
+                db.pitr().retention().keepBaseBackups());
+        if (!dryRun) {
+            for (BaseBackupManifest m : plan.deleteBase()) {
+                catalog.delete(m);
+                LOG.infof("PITR retention deleted base backup %s of %s (consistent at %s)", m.id(), name, m.consistentAt());
+            }
+            catalog.store().deleteAll(plan.deleteWal().stream().map(WalObject::key).toList());
+            if (!plan.deleteWal().isEmpty()) {
+                LOG.infof("PITR retention deleted %d WAL object(s) of %s that no kept base backup needs", plan.deleteWal().size(), name);
+            }
+        }
+        return plan;
     }
 
     /** Whether a base backup of {@code name} runs in this process now. */

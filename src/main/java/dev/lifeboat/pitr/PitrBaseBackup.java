@@ -97,7 +97,7 @@ public final class PitrBaseBackup {
                 List.of(new BaseBackupManifest.StoredObject(BaseBackupManifest.BASE_TAR, key, seen.rawBytes(), writer.storedBytes(), writer.storedSha256())),
                 settings.compression().configName(),
                 settings.recipients().isEmpty() ? null : new Manifest.Encryption(Manifest.Encryption.AGE_X25519, Age.fingerprints(settings.recipients())),
-                server.version(), tool.version());
+                server.version(), tool.version(), server.walSegmentSize());
         try {
             catalog.publish(manifest);
         } catch (IOException e) {

@@ -228,4 +228,33 @@ class PitrBaseBackupTest {
             pg.sql("postgres", "DROP TABLESPACE extra");
         }
     }
+
+    /**
+     * Retention by recorded time: with keep-base-backups 1 and a short period, only the newest base backup is kept,
+     * with its reason; WAL it needs (from its start segment on) is kept, WAL wholly before it is deleted.
+     */
+    @Test
+    void retentionKeepsWhatTheNewestBaseBackupNeeds() throws Exception {
+        BaseBackupManifest older = baseBackup(Duration.ofMinutes(5));
+        pg.sql("app", "INSERT INTO items (name) SELECT 'between ' || g FROM generate_series(1, 100) g");
+        archiveWal();
+        BaseBackupManifest newer = baseBackup(Duration.ofMinutes(5));
+        archiveWal();
+        try (ObjectStore store = store()) {
+            List<BaseBackupManifest> bases = new BaseBackupCatalog(store).list();
+            List<WalObject> wal = new WalArchive(store, List.of()).list();
+            PitrRetention.Plan plan = PitrRetention.plan(bases, wal, newer.consistentAt().plusSeconds(1), Duration.ofMillis(1), 1);
+            assertEquals(List.of(newer), List.copyOf(plan.keepBase().keySet()));
+            assertTrue(plan.keepBase().get(newer).contains("newest 1"), plan.keepBase().get(newer));
+            assertTrue(plan.deleteBase().contains(older));
+            String start = newer.startWalFile();
+            assertTrue(plan.keepWal().keySet().stream().anyMatch(o -> o.fileName().equals(start)), "the newest base backup's first segment is kept");
+            assertTrue(plan.keepWal().entrySet().stream().filter(e -> e.getKey().fileName().equals(start))
+                    .allMatch(e -> e.getValue().contains("needed by base backup " + newer.id())));
+            assertTrue(plan.deleteWal().stream().anyMatch(o -> o.fileName().equals(older.startWalFile())), "WAL before it goes");
+            assertTrue(plan.deleteWal().stream().allMatch(o -> o.fileName().compareTo(start) < 0), "nothing the kept backup needs is deleted");
+            RestorableWindow window = RestorableWindow.of(bases, wal);
+            assertEquals(bases.getFirst().consistentAt(), window.from());
+        }
+    }
 }
