@@ -23,7 +23,7 @@ public interface AlertsConfig {
             "alert-state-unwritable", "replica-damaged", "pg-connections", "pg-long-transaction", "pg-idle-in-transaction",
             "pg-slot-retained", "pg-wraparound", "pg-replication-lag", "pg-standby-missing",
             "pg-slow-queries", "replica-lease-held-elsewhere",
-            "pitr-archive-lag", "pitr-slot-retained-wal", "pitr-archive-error");
+            "pitr-archive-lag", "pitr-slot-retained-wal", "pitr-archive-error", "pitr-base-backup-stale");
 
     /** The accepted {@code severity:} and {@code min-severity:} values, lowest first. */
     List<String> SEVERITIES = List.of("info", "warning", "critical");
