@@ -75,7 +75,7 @@ final class PitrRestoreOptions {
             var identities = AgeKeys.identities(db, command.identities);
             Path config = command.config.path().toAbsolutePath();
             PitrRestorer.Request request = new PitrRestorer.Request(database, toDir.toAbsolutePath(), target, Optional.ofNullable(baseBackup),
-                    RecoveryConfig.restoreCommand(lifeboatCommand, config), identities, List.of(),
+                    RecoveryConfig.restoreCommand(lifeboatCommand, config, database), identities, List.of(),
                     Optional.ofNullable(port), List.of(), Optional.ofNullable(pgBin), "--pg-bin", db.timeout());
             PitrRestorer.Result r = new PitrRestorer(store).restore(request);
             out.printf("restored base backup %s of %s (consistent at %s, WAL from %s) into %s: %s, checksum verified, in %.1fs%n",

@@ -19,9 +19,14 @@ public final class RecoveryConfig {
     private RecoveryConfig() {
     }
 
-    /** {@code CMD wal-fetch %f %p --config FILE}, quoted for postgresql.conf. */
-    public static String restoreCommand(String lifeboatCommand, Path configFile) {
-        return lifeboatCommand + " wal-fetch %f %p --config " + shellQuote(configFile.toAbsolutePath().toString());
+    /**
+     * {@code CMD wal-fetch %f %p --config FILE --database DB --abort-recovery-on-error}: a damaged object or an
+     * unreachable store then stops recovery with an error (exit 129) instead of ending it early at that point as if
+     * the archive ended there.
+     */
+    public static String restoreCommand(String lifeboatCommand, Path configFile, String database) {
+        return lifeboatCommand + " wal-fetch %f %p --config " + shellQuote(configFile.toAbsolutePath().toString())
+                + " --database " + shellQuote(database) + " --abort-recovery-on-error";
     }
 
     /**
