@@ -322,8 +322,10 @@ final class ConfigValidator {
                     problem(key + ".server-url", "server-url applies to postgres databases; a sqlite drill uses scratch-dir:"));
             case POSTGRES -> {
                 d.serverUrl().ifPresent(u -> postgresUrl(key + ".server-url", u));
-                d.scratchDir().ifPresent(dir -> problem(key + ".scratch-dir",
-                        "scratch-dir applies to sqlite databases; a postgres drill restores into a scratch database (server-url:)"));
+                if (!db.pitr().enabled()) { // PITR drills restore a data directory under scratch-dir
+                    d.scratchDir().ifPresent(dir -> problem(key + ".scratch-dir",
+                            "scratch-dir applies to sqlite databases and PITR drills; a postgres drill restores into a scratch database (server-url:)"));
+                }
             }
         }
     }

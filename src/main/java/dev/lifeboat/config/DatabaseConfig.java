@@ -223,6 +223,22 @@ public interface DatabaseConfig {
         @WithName("scratch-space")
         Optional<ByteSize> scratchSpace();
 
+        /**
+         * PostgreSQL with {@code pitr.enabled}: the directory of the server binaries (pg_ctl, postgres, pg_controldata)
+         * of the backups' major version that PITR drills start a scratch server with ({@code /usr/lib/postgresql/15/bin}).
+         * Default: searched like pg_dump (LIFEBOAT_PG_BIN, PATH, /usr/lib/postgresql/N/bin).
+         */
+        @WithName("postgres-bin")
+        Optional<String> postgresBin();
+
+        /**
+         * PostgreSQL with {@code pitr.enabled}: how the scratch server's {@code restore_command} runs Lifeboat
+         * ({@code lifeboat wal-fetch ...}); it runs as the server's OS user. Default: this process's own command
+         * (the native executable, or {@code java -jar .../quarkus-run.jar}).
+         */
+        @WithName("lifeboat-command")
+        Optional<String> lifeboatCommand();
+
         /** SQLite: {@code full} ({@code PRAGMA integrity_check} and {@code foreign_key_check}) or {@code quick} ({@code quick_check}). */
         @WithDefault(DRILL_INTEGRITY_FULL)
         String integrity();

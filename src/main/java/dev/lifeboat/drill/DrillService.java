@@ -52,6 +52,9 @@ public class DrillService {
     @Inject
     DrillMetrics metrics;
 
+    @Inject
+    dev.lifeboat.config.ActiveConfig active;
+
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, Instant> running = new ConcurrentHashMap<>();
     private final Map<String, DrillState> states = new ConcurrentHashMap<>();
@@ -264,7 +267,8 @@ public class DrillService {
     Drill drillFor(DatabaseConfig db) {
         return switch (db.type()) {
             case SQLITE -> new SqliteDrill();
-            case POSTGRES -> new PostgresDrill(dev.lifeboat.postgres.PgTools.standard());
+            // With PITR on, drills prove the stronger path: base backup + WAL to a moment (pg_dump drills otherwise).
+            case POSTGRES -> db.pitr().enabled() ? new PitrDrill(active.path()) : new PostgresDrill(dev.lifeboat.postgres.PgTools.standard());
         };
     }
 

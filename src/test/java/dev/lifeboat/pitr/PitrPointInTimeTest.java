@@ -1,6 +1,5 @@
 package dev.lifeboat.pitr;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PgUrl;
@@ -18,8 +17,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,14 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Point-in-time restores through the whole path against real PostgreSQL 15 and S3Proxy: the WAL archiver streams the
  * server's WAL into the destination while a writer commits timestamped rows; a base backup is taken in the middle;
  * restores to several chosen moments recover exactly the rows committed before each. The restored server's
- * {@code restore_command} asks this test over loopback HTTP, whose handler runs {@link WalFetch} (the code behind
- * {@code lifeboat wal-fetch}) on the destination: the server runs as the postgres user, who cannot start this JVM's
- * classpath under /root.
+ * {@code restore_command} is {@link WalFetchShim}, which runs {@link WalFetch} (the code behind
+ * {@code lifeboat wal-fetch}) in this JVM.
  */
 class PitrPointInTimeTest {
     static PostgresServer pg;
     static S3ProxyServer s3;
-    static HttpServer fetchServer;
+    static WalFetchShim fetchServer;
     static Path work;
     static LifeboatConfig config;
     static WalArchiver archiver;
@@ -73,7 +69,7 @@ class PitrPointInTimeTest {
                 + "    pitr: { enabled: true, archive-timeout: 1s }\n");
         archiver = new WalArchiver("app", PgUrl.parse(pg.url("app")), "lifeboat_pit", Duration.ofSeconds(1), archive(), Compression.ZSTD, List.of());
         archiverThread = Thread.ofPlatform().daemon().name("test-archiver").start(archiver);
-        startFetchServer();
+        fetchServer = WalFetchShim.start(work, PitrPointInTimeTest::archive);
 
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer = Thread.ofPlatform().start(() -> {
@@ -115,7 +111,7 @@ class PitrPointInTimeTest {
             archiver.stop();
         }
         if (fetchServer != null) {
-            fetchServer.stop(0);
+            fetchServer.close();
         }
         if (s3 != null) {
             s3.close();
@@ -145,51 +141,8 @@ class PitrPointInTimeTest {
         }
     }
 
-    /**
-     * GET /wal/NAME: 200 with the verified file ({@link WalFetch}), 404 when the archive lacks it, 500 with the reason
-     * otherwise; fetch.sh turns that into restore_command's exit codes (129 stops recovery with an error).
-     */
-    static void startFetchServer() throws IOException {
-        fetchServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        fetchServer.createContext("/wal/", exchange -> {
-            String name = exchange.getRequestURI().getPath().substring("/wal/".length());
-            Path tmp = Files.createTempFile(work, "fetch-", ".wal");
-            int code;
-            byte[] body;
-            try {
-                Files.delete(tmp);
-                if (WalFetch.fetch(archive(), name, tmp) == WalFetch.Outcome.ABSENT) {
-                    code = 404;
-                    body = new byte[0];
-                } else {
-                    code = 200;
-                    body = Files.readAllBytes(tmp);
-                }
-            } catch (IOException | RuntimeException e) {
-                code = 500;
-                body = String.valueOf(e.getMessage()).getBytes(StandardCharsets.UTF_8);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-            exchange.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
-            try (var out = exchange.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        fetchServer.start();
-        Path script = work.resolve("fetch.sh");
-        Files.writeString(script, "#!/bin/sh\n"
-                + "code=$(curl -s -o \"$2\" -w '%{http_code}' http://127.0.0.1:" + fetchServer.getAddress().getPort() + "/wal/$1)\n"
-                + "[ \"$code\" = 200 ] && exit 0\n"
-                + "[ -f \"$2\" ] && cat \"$2\" >&2 && echo >&2\n"
-                + "rm -f \"$2\"\n"
-                + "[ \"$code\" = 404 ] && exit 1\n"
-                + "exit 129\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-    }
-
     static PitrRestorer.Request request(String dir, RecoveryTarget target, int port) {
-        return new PitrRestorer.Request("app", work.resolve(dir), target, Optional.empty(), work.resolve("fetch.sh") + " %f %p", List.of(),
+        return new PitrRestorer.Request("app", work.resolve(dir), target, Optional.empty(), fetchServer.script() + " %f %p", List.of(),
                 List.of("archive_mode = off"), Optional.of(port), List.of("listen_addresses=127.0.0.1", "unix_socket_directories=/tmp"),
                 Optional.of(PostgresServer.DEBIAN_15), "pg-bin", Duration.ofMinutes(3));
     }
