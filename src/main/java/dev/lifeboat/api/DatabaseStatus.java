@@ -27,7 +27,7 @@ import dev.lifeboat.store.WriterLease;
 public record DatabaseStatus(String type, String destination, String path, String url, String schedule, String compression,
                              String syncInterval, boolean encrypted, ReplicationStatus replication, BackupStatus backup,
                              DrillOverview drill, AuditStatus audit, PgHealthReport health, WriterLease.Status lease,
-                             WalArchiveStatus walArchive) {
+                             WalArchiveStatus walArchive, dev.lifeboat.pitr.BaseBackupStatus pitrBaseBackup) {
 
     static DatabaseStatus of(String name, DatabaseConfig db, StatusAssembler from) {
         boolean postgres = switch (db.type()) {
@@ -40,6 +40,6 @@ public record DatabaseStatus(String type, String destination, String path, Strin
                 from.replication.status(name).orElse(null), postgres ? from.backups.state(name).status() : null,
                 from.drills.of(name).orElse(null), from.audits.status(name).orElse(null),
                 postgres ? from.health.report(name).orElse(null) : null, from.replication.lease(name).orElse(null),
-                from.walArchives.status(name).orElse(null));
+                from.walArchives.status(name).orElse(null), postgres ? from.baseBackups.status(name).orElse(null) : null);
     }
 }

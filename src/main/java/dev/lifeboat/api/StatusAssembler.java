@@ -62,6 +62,9 @@ public class StatusAssembler {
     dev.lifeboat.pitr.WalArchiveService walArchives;
 
     @Inject
+    dev.lifeboat.pitr.BaseBackupService baseBackups;
+
+    @Inject
     AlertService alerts;
 
     public StatusDocument status() {

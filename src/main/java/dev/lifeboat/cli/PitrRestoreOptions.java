@@ -54,14 +54,14 @@ final class PitrRestoreOptions {
     int run(RestoreCommand command, DatabaseConfig db, Instant at) {
         String database = command.database;
         if (toDir == null) {
-            throw new UserFacingException("restore --pitr needs --to-dir PGDATA (a new or empty directory for the restored data directory)");
+            throw new picocli.CommandLine.ParameterException(command.spec.commandLine(), "restore --pitr needs --to-dir PGDATA (a new or empty directory for the restored data directory)");
         }
         int targets = (at != null ? 1 : 0) + (lsn != null ? 1 : 0) + (latest ? 1 : 0);
         if (targets != 1) {
-            throw new UserFacingException("restore --pitr needs exactly one of --at TIME, --lsn LSN or --latest");
+            throw new picocli.CommandLine.ParameterException(command.spec.commandLine(), "restore --pitr needs exactly one of --at TIME, --lsn LSN or --latest");
         }
         if (start != (port != null)) {
-            throw new UserFacingException("--start and --port go together: --start --port P starts the restored server on port P");
+            throw new picocli.CommandLine.ParameterException(command.spec.commandLine(), "--start and --port go together: --start --port P starts the restored server on port P");
         }
         RecoveryTarget target;
         try {

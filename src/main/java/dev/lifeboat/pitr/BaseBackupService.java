@@ -46,6 +46,25 @@ public class BaseBackupService {
     public record BaseBackupState(BaseBackupManifest lastBackup, String lastError, Instant lastErrorAt) {
     }
 
+    /** Oldest base backup's consistency point and how many there are, as the last listing or prune found them. */
+    private record Kept(Instant oldestConsistentAt, int count) {
+    }
+
+    private final Map<String, Kept> kept = new ConcurrentHashMap<>();
+
+    /** What status shows of {@code name}'s base backups; empty before anything is known. */
+    public Optional<BaseBackupStatus> status(String name) {
+        BaseBackupState s = states.get(name);
+        Kept k = kept.get(name);
+        if (s == null && k == null && !running(name)) {
+            return Optional.empty();
+        }
+        BaseBackupManifest m = s == null ? null : s.lastBackup();
+        return Optional.of(new BaseBackupStatus(m == null ? null : m.id(), m == null ? null : m.consistentAt(), m == null ? null : m.stopLsn(),
+                m == null ? null : m.storedBytes(), k == null ? 0 : k.count(), k == null ? null : k.oldestConsistentAt(), running(name),
+                s == null ? null : s.lastError(), s == null ? null : s.lastErrorAt()));
+    }
+
     public Optional<BaseBackupState> state(String name) {
         return Optional.ofNullable(states.get(name));
     }
@@ -71,7 +90,11 @@ public class BaseBackupService {
     /** Reads the newest base backup from the destination into the state (agent start). */
     public void seed(String name) {
         try {
-            catalog(name).list().stream().reduce((a, b) -> b).ifPresent(m ->
+            var all = catalog(name).list();
+            if (!all.isEmpty()) {
+                kept.put(name, new Kept(all.getFirst().consistentAt(), all.size()));
+            }
+            all.stream().reduce((a, b) -> b).ifPresent(m ->
                     states.compute(name, (n, s) -> s == null ? new BaseBackupState(m, null, null) : s));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("cannot read the base backups of %s at start: %s", name, e.getMessage());
@@ -112,6 +135,8 @@ public class BaseBackupService {
         PitrRetention.Plan plan = PitrRetention.plan(catalog.list(), archive.list(), Instant.now(), db.pitr().retention().period(),
                 db.pitr().retention().keepBaseBackups());
         if (!dryRun) {
+            plan.keepBase().keySet().stream().findFirst().ifPresent(oldest ->
+                    kept.put(name, new Kept(oldest.consistentAt(), plan.keepBase().size())));
             for (BaseBackupManifest m : plan.deleteBase()) {
                 catalog.delete(m);
                 LOG.infof("PITR retention deleted base backup %s of %s (consistent at %s)", m.id(), name, m.consistentAt());

@@ -32,7 +32,7 @@ class StatusJsonTest {
     @Test
     void aRefusedSqliteDatabaseShowsOnlyWhyAndNoPostgresFields() throws Exception {
         var db = new DatabaseStatus("sqlite", "local", "/data/app.db", null, null, null, "PT1S", false,
-                new ReplicationStatus.Refused("volume 'data' is not mounted"), null, null, null, null, null, null);
+                new ReplicationStatus.Refused("volume 'data' is not mounted"), null, null, null, null, null, null, null);
         assertEquals("{\"type\":\"sqlite\",\"destination\":\"local\",\"path\":\"/data/app.db\",\"syncInterval\":\"PT1S\","
                 + "\"encrypted\":false,\"replication\":{\"refused\":\"volume 'data' is not mounted\"}}", JSON.writeValueAsString(db));
     }
