@@ -17,9 +17,12 @@ bench_init zstd pgbackrest "$PGBIN/pg_basebackup"
 chmod 755 "$WORK"
 chown postgres "$WORK"
 mkdir -p "$WORK/pgbr" "$WORK/local-destination" && chown postgres "$WORK/pgbr"
+PGPORT=$(free_port)
 cat > "$WORK/pgbackrest.conf" <<CONF
 [global]
 repo1-path=$WORK/pgbr
+lock-path=$WORK/pgbr-lock
+log-path=$WORK/pgbr-log
 compress-type=zst
 compress-level=3
 process-max=1
@@ -28,15 +31,15 @@ log-level-console=warn
 [bench]
 pg1-path=$WORK/pg
 pg1-socket-path=$WORK
+pg1-port=$PGPORT
 CONF
 chmod 644 "$WORK/pgbackrest.conf"
-PGPORT=$(free_port)
 runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" -o "-p $PGPORT -k $WORK -c listen_addresses=127.0.0.1 \
-  -c fsync=off -c max_wal_size=4GB -c archive_mode=on -c archive_command='pgbackrest --config=$WORK/pgbackrest.conf --stanza=bench --pg1-port=$PGPORT archive-push %p'" \
+  -c fsync=off -c max_wal_size=4GB -c archive_mode=on -c archive_command='pgbackrest --config=$WORK/pgbackrest.conf --stanza=bench archive-push %p'" \
   start >/dev/null
 ADMIN="postgres://postgres@127.0.0.1:$PGPORT/postgres"
-PGBR=(runuser -u postgres -- pgbackrest --config="$WORK/pgbackrest.conf" --stanza=bench --pg1-port="$PGPORT")
+PGBR=(runuser -u postgres -- pgbackrest --config="$WORK/pgbackrest.conf" --stanza=bench)
 "${PGBR[@]}" stanza-create
 URL="postgres://postgres@127.0.0.1:$PGPORT/bench"
 bench_events "$URL" $((SIZE_GB * 4700000))
@@ -51,6 +54,7 @@ databases:
     url: "$URL"
     destination: local
     compression: zstd
+    schedule: "0 0 1 1 *"
     pitr: { enabled: true, archive-timeout: 1s, base-backup-schedule: "0 0 1 1 *" }
     drill: { enabled: false }
 YAML
