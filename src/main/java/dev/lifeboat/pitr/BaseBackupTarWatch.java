@@ -66,18 +66,17 @@ final class BaseBackupTarWatch {
         return new Observed(label, start.group(1), start.group(2), Integer.parseInt(timeline.group(1)), stop, tee.count);
     }
 
+    /** The last {@value #MANIFEST_TAIL} bytes or more of {@code in} (the WAL ranges close the manifest). */
     private static byte[] tail(InputStream in) throws IOException {
         ByteArrayOutputStream kept = new ByteArrayOutputStream();
         byte[] buffer = new byte[64 * 1024];
-        byte[] last = new byte[0];
         int n;
         while ((n = in.read(buffer)) >= 0) {
             kept.write(buffer, 0, n);
             if (kept.size() > 2 * MANIFEST_TAIL) {
                 byte[] all = kept.toByteArray();
-                last = java.util.Arrays.copyOfRange(all, all.length - MANIFEST_TAIL, all.length);
                 kept.reset();
-                kept.write(last);
+                kept.write(all, all.length - MANIFEST_TAIL, MANIFEST_TAIL);
             }
         }
         return kept.toByteArray();

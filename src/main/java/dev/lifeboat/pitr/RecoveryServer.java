@@ -117,7 +117,6 @@ public final class RecoveryServer implements AutoCloseable {
                 return;
             }
             if (!running()) {
-                // one more look: the server may have promoted and stopped between the two reads
                 throw new IOException("the recovering server stopped before it was promoted (cluster state: " + state + "); its log ends:\n" + logTail(30));
             }
             if (Instant.now().isAfter(deadline)) {
