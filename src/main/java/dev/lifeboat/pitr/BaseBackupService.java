@@ -104,6 +104,10 @@ public class BaseBackupService {
     /** Takes a base backup of {@code name} now; refused while one runs in this process. */
     public BaseBackupManifest backupNow(String name) throws IOException {
         DatabaseConfig db = database(name);
+        if (!db.pitr().enabled()) {
+            throw new UserFacingException("databases." + name + ".pitr.enabled is false: a base backup without archived WAL cannot be restored",
+                    "set databases." + name + ".pitr.enabled: true and run the agent (it archives the WAL), then take base backups");
+        }
         if (!running.add(name)) {
             throw new UserFacingException("a base backup of " + name + " is already running in this agent; try again when it has finished");
         }
