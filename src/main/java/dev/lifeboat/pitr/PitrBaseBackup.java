@@ -82,7 +82,10 @@ public final class PitrBaseBackup {
             writer = BackupWriter.open(upload, zstd.isPresent() ? Compression.NONE : settings.compression(), settings.recipients());
             try {
                 seen = zstd.isPresent() ? throughZstdProgram(basebackup, zstd.get(), writer) : copy(basebackup, writer);
+            } catch (UploadFailed e) {
+                throw new IOException("base backup " + id + " of " + settings.database() + " failed: " + e.getMessage(), e);
             } catch (IOException e) {
+                // pg_basebackup's stream broke: its own account (refused, failed, killed at the timeout) says why
                 throw new IOException("base backup " + id + " of " + settings.database() + " failed: " + toolFailure(basebackup).orElse(e.getMessage()), e);
             }
             basebackup.awaitSuccess();
@@ -135,7 +138,12 @@ public final class PitrBaseBackup {
      * broken stream it left; empty while it still runs (the failure was ours: it is killed).
      */
     private static Optional<String> toolFailure(ToolProcess basebackup) {
-        if (ProcessHandle.of(basebackup.pid()).map(ProcessHandle::isAlive).orElse(false)) {
+        Optional<ProcessHandle> handle = ProcessHandle.of(basebackup.pid());
+        try {
+            if (handle.isPresent()) {
+                handle.get().onExit().get(5, java.util.concurrent.TimeUnit.SECONDS); // a killed process takes a moment to go
+            }
+        } catch (Exception stillRunning) {
             basebackup.close();
             return Optional.empty();
         }
@@ -147,10 +155,32 @@ public final class PitrBaseBackup {
         }
     }
 
+    /** The store's side failed (not pg_basebackup's): reported as such, whatever pg_basebackup then says. */
+    private static final class UploadFailed extends IOException {
+        UploadFailed(Throwable cause) {
+            super("upload failed: " + cause.getMessage(), cause);
+        }
+    }
+
     /** pg_basebackup → watch → stages in the JVM. */
     private static BaseBackupTarWatch.Observed copy(ToolProcess basebackup, BackupWriter writer) throws IOException {
+        OutputStream sink = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[]{(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    writer.write(b, off, len);
+                } catch (IOException e) {
+                    throw new UploadFailed(e);
+                }
+            }
+        };
         try (InputStream tar = basebackup.stdout()) {
-            return BaseBackupTarWatch.copy(tar, writer);
+            return BaseBackupTarWatch.copy(tar, sink);
         }
     }
 
@@ -179,9 +209,13 @@ public final class PitrBaseBackup {
             try (InputStream tar = basebackup.stdout(); OutputStream toZstd = compressor.getOutputStream()) {
                 seen = BaseBackupTarWatch.copy(tar, toZstd);
             } catch (IOException e) {
-                compressor.destroyForcibly();
-                uploadFailure(pump).ifPresent(u -> e.addSuppressed(u));
-                throw uploadFailure(pump).<IOException>map(u -> new IOException("upload failed: " + u.getMessage(), u)).orElse(e);
+                // zstd's stdin is closed: it finishes and the upload side ends normally unless it had failed itself,
+                // which is then the cause (the write into zstd only met the broken pipe it left)
+                Optional<Throwable> upload = uploadFailure(pump);
+                if (upload.isPresent()) {
+                    throw new UploadFailed(upload.get());
+                }
+                throw e;
             }
             int exit = compressor.waitFor();
             pump.join();
@@ -190,7 +224,7 @@ public final class PitrBaseBackup {
             }
             return seen;
         } catch (CompletionException e) {
-            throw new IOException("upload failed: " + e.getCause().getMessage(), e.getCause());
+            throw new UploadFailed(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted");
