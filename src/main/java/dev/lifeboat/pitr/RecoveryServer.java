@@ -52,19 +52,30 @@ public final class RecoveryServer implements AutoCloseable {
         if (explicit.isPresent()) {
             Path dir = explicit.get();
             Optional<PgTools.Tool> ctl = new PgTools(List.of(dir)).installed("pg_ctl").stream().findFirst();
-            if (ctl.isEmpty() || ctl.get().major() != major || !Files.isExecutable(dir.resolve("postgres"))) {
-                throw new UserFacingException(settingName + " " + dir + " does not hold pg_ctl and postgres of PostgreSQL " + major
+            if (ctl.isEmpty() || ctl.get().major() != major || !Files.isExecutable(dir.resolve("postgres"))
+                    || !Files.isExecutable(dir.resolve("pg_controldata"))) {
+                throw new UserFacingException(settingName + " " + dir + " does not hold pg_ctl, postgres and pg_controldata of PostgreSQL " + major
                         + (ctl.map(t -> " (its pg_ctl is " + t.version() + ")").orElse("")),
                         "point it at the bin directory of the PostgreSQL " + major + " server (Debian: /usr/lib/postgresql/" + major + "/bin)");
             }
             return dir;
         }
+        // pg_ctl may be a link on PATH (/usr/local/bin/pg_ctl): its real directory holds the rest of the server
         return PgTools.standard().installed("pg_ctl").stream().filter(t -> t.major() == major)
-                .filter(t -> Files.isExecutable(t.path().resolveSibling("postgres")))
-                .map(t -> t.path().getParent()).findFirst()
+                .map(t -> realParent(t.path()))
+                .filter(dir -> Files.isExecutable(dir.resolve("postgres")) && Files.isExecutable(dir.resolve("pg_controldata")))
+                .findFirst()
                 .orElseThrow(() -> new UserFacingException("the PostgreSQL " + major + " server binaries (pg_ctl, postgres) are not installed here; "
                         + "a base backup of a PostgreSQL " + major + " server only starts under that major version",
                         "install them (Debian: apt-get install postgresql-" + major + ") or name their directory with " + settingName));
+    }
+
+    private static Path realParent(Path program) {
+        try {
+            return program.toRealPath().getParent();
+        } catch (IOException e) {
+            return program.toAbsolutePath().getParent();
+        }
     }
 
     /** True when this process runs as root (the server must then run as {@value #SERVER_OS_USER}). */
