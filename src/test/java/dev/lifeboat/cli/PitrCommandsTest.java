@@ -55,6 +55,14 @@ class PitrCommandsTest {
     @Test
     void listAndPruneByRecordedTime(QuarkusMainLauncher launcher) throws Exception {
         Path dir = Files.createTempDirectory("lifeboat-pitr-cli");
+        try {
+            run(launcher, dir);
+        } finally {
+            dev.lifeboat.testing.ExternalProcess.run(List.of("rm", "-rf", dir.toString()), java.time.Duration.ofSeconds(30));
+        }
+    }
+
+    private static void run(QuarkusMainLauncher launcher, Path dir) throws Exception {
         Path root = dir.resolve("dest/shop");
         Path config = TestConfigs.write(dir, """
                 destinations: {local: {url: "file://%s/dest"}}
