@@ -78,7 +78,8 @@ public class ReplicationService {
     /** Each database's writer lease in its replica: only the holder syncs (one writer per replica). */
     private final Map<String, WriterLease> leases = new ConcurrentHashMap<>();
     /** Renews the leases apart from the syncs, so that a long snapshot upload cannot let a lease lapse. */
-    private final ScheduledExecutorService leaseThread = DaemonScheduler.named("lifeboat-sqlite-lease");
+    /** Renews every database's lease apart from the syncs; started with the first lease, ended by {@link #stop()}. */
+    private ScheduledExecutorService leaseThread;
     private final Map<String, java.util.concurrent.ScheduledFuture<?>> leaseRenewals = new ConcurrentHashMap<>();
 
     void onAgentStarted(@Observes AgentStarted started) {
@@ -165,6 +166,9 @@ public class ReplicationService {
         WriterLease lease = new WriterLease(SqliteRestoreService.storeFor(config, name), WriterLease.thisProcess(),
                     WriterLease.thisMachine() + ":" + file.toAbsolutePath(),
                     config.destinations().get(config.databases().get(name).destination()).leaseTtl());
+        if (leaseThread == null) {
+            leaseThread = DaemonScheduler.named("lifeboat-sqlite-lease");
+        }
         leaseRenewals.put(name, leaseThread.scheduleWithFixedDelay(() -> {
             boolean before = lease.mayWrite();
             if (lease.refresh() != before) {
@@ -280,6 +284,10 @@ public class ReplicationService {
                     r.stats().index, r.stats().offset);
         });
         threads.clear();
+        if (leaseThread != null && leaseRenewals.isEmpty()) {
+            leaseThread.shutdown();
+            leaseThread = null;
+        }
     }
 
     void onShutdown(@Observes ShutdownEvent event) {
