@@ -5,8 +5,13 @@ import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgBackupService;
+import dev.lifeboat.postgres.health.PgHealthReport;
+import dev.lifeboat.postgres.health.PgHealthWatch;
+import dev.lifeboat.sqlite.ReplicaStats;
+import dev.lifeboat.sqlite.ReplicationService;
 import dev.lifeboat.store.Destinations;
 import dev.lifeboat.testing.Await;
+import dev.lifeboat.testing.ExternalProcess;
 import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.TestConfigs;
 import dev.lifeboat.volume.Condition;
@@ -22,6 +27,8 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The verdict of {@code GET /api/v1/status}, readiness and the alerts are one answer: for each condition class driven
  * through its real part (a file destination that vanishes, volume checks on a real tmpfs that is too small, then full, pg_dump backups of a real PostgreSQL that refuses connections, a configuration file
- * that breaks), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
+ * that breaks, SQLite replication into a file destination that stops being writable, a real PostgreSQL whose
+ * connection slots fill up), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
  * {@code /q/health/ready} is down exactly while it is failing, and {@code /api/v1/alerts} holds the same alerts.
  */
 @QuarkusTest
@@ -54,6 +62,12 @@ class VerdictConditionsTest {
 
     @Inject
     PgBackupService backups;
+
+    @Inject
+    ReplicationService replication;
+
+    @Inject
+    PgHealthWatch health;
 
     Path dir;
 
@@ -182,5 +196,102 @@ class VerdictConditionsTest {
         assertEquals(503, given().get("/q/health/ready").statusCode());
         install("");
         expect("ok", Map.of());
+    }
+
+    /**
+     * {@code replication-error} is critical (README's verdict table): a SQLite database whose file destination turns
+     * into a plain file cannot ship its WAL, so the verdict goes straight from ok to failing, and back once it can.
+     */
+    @Test
+    void replicationErrorFailsAndRecovers() throws Exception {
+        Path db = dir.resolve("journal.db");
+        Path replica = dir.resolve("replica");
+        sqlite(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+        install("destinations:\n  shelf: { url: 'file://" + replica + "' }\n"
+                + "databases:\n  journal: { type: sqlite, path: " + db + ", destination: shelf, sync-interval: 100ms }\n");
+        replication.start(active.get());
+        try {
+            awaitReplica("a first good sync", s -> s.lastSyncAt != null && s.lastErrorAt == null && s.syncs.get() >= 2);
+            destinations.checkAll();
+            expect("ok", Map.of());
+
+            Path away = dir.resolve("replica-away");
+            Files.move(replica, away);
+            Files.writeString(replica, "not a directory"); // every object write under it now fails
+            sqlite(db, "INSERT INTO t VALUES (2);");
+            awaitReplica("a failed sync", s -> s.lastErrorAt != null && (s.lastSyncAt == null || s.lastErrorAt.isAfter(s.lastSyncAt)));
+            destinations.checkAll();
+            expect("failing", Map.of("replication-error", "journal", "destination-unreachable", "shelf"));
+
+            Files.delete(replica);
+            Files.move(away, replica);
+            sqlite(db, "INSERT INTO t VALUES (3);");
+            awaitReplica("a good sync after the error", s -> s.lastSyncAt != null && s.lastSyncAt.isAfter(s.lastErrorAt) && s.unshippedSince == null);
+            destinations.checkAll();
+            expect("ok", Map.of());
+        } finally {
+            replication.stop();
+        }
+    }
+
+    private static void sqlite(Path db, String sql) throws Exception {
+        ExternalProcess.run(List.of("sqlite3", db.toString(), sql), Duration.ofSeconds(30));
+    }
+
+    private void awaitReplica(String what, java.util.function.Predicate<ReplicaStats> seen) throws InterruptedException {
+        Await.until(what, Duration.ofSeconds(20), () -> {
+            var r = replication.replicators().get("journal");
+            return r != null && seen.test(r.stats());
+        });
+    }
+
+    /**
+     * {@code pg-connections} is a warning past {@code health.connections.warn} and critical past {@code critical}:
+     * sessions opened on a real server ({@code max_connections=20}, 3 for superusers: 17 usable) take the verdict
+     * from ok to degraded to failing, and back to ok once they close.
+     */
+    @Test
+    void pgConnectionsDegradeThenFailAndRecover() throws Exception {
+        try (PostgresServer pg = PostgresServer.startWith("max_connections=20", "superuser_reserved_connections=3")) {
+            pg.createDatabase("crowd");
+            LifeboatConfig config = install("destinations:\n  local: { url: 'file://" + dir.resolve("dest") + "' }\n"
+                    + "databases:\n  crowd: { type: postgres, url: '" + pg.url("crowd") + "', destination: local, schedule: 1h,"
+                    + " health: { interval: 200ms, connections: { warn: 30%, critical: 60% } } }\n");
+            health.start(config);
+            List<Connection> held = new ArrayList<>();
+            try {
+                PgHealthReport first = awaitHealth("a first report", r -> r.connections().usedPercent() < 30);
+                expect("ok", Map.of());
+                int base = first.connections().total();
+                open(pg, held, 6 - base); // 6 of 17 = 35 %
+                awaitHealth("35 % in use", r -> r.connections().usedPercent() >= 30 && r.connections().usedPercent() < 60);
+                expect("degraded", Map.of("pg-connections", "crowd"));
+                open(pg, held, 11 - base - held.size()); // 11 of 17 = 65 %
+                awaitHealth("65 % in use", r -> r.connections().usedPercent() >= 60);
+                expect("failing", Map.of("pg-connections", "crowd"));
+            } finally {
+                for (Connection c : held) {
+                    c.close();
+                }
+            }
+            try {
+                awaitHealth("the sessions closed", r -> r.connections().usedPercent() < 30);
+                expect("ok", Map.of());
+            } finally {
+                health.stop();
+            }
+        }
+    }
+
+    private static void open(PostgresServer pg, List<Connection> held, int more) throws Exception {
+        for (int i = 0; i < more; i++) {
+            held.add(pg.connect("crowd"));
+        }
+    }
+
+    private PgHealthReport awaitHealth(String what, java.util.function.Predicate<PgHealthReport> seen) throws InterruptedException {
+        Await.until(what + " (last: " + health.report("crowd").orElse(null) + ")", Duration.ofSeconds(30),
+                () -> health.report("crowd").filter(PgHealthReport::ok).filter(seen).isPresent());
+        return health.report("crowd").orElseThrow();
     }
 }
