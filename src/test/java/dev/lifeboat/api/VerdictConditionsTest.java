@@ -4,6 +4,12 @@ import dev.lifeboat.alert.AlertService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
+import dev.lifeboat.drill.DrillFreshness;
+import dev.lifeboat.drill.DrillPlan;
+import dev.lifeboat.drill.DrillRecord;
+import dev.lifeboat.drill.DrillScheduler;
+import dev.lifeboat.drill.DrillService;
+import dev.lifeboat.drill.DrillStatus;
 import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.postgres.health.PgHealthReport;
 import dev.lifeboat.postgres.health.PgHealthWatch;
@@ -30,6 +36,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -68,6 +75,15 @@ class VerdictConditionsTest {
 
     @Inject
     PgHealthWatch health;
+
+    @Inject
+    DrillScheduler drillScheduler;
+
+    @Inject
+    DrillService drills;
+
+    @Inject
+    DrillStatus drillStatus;
 
     Path dir;
 
@@ -211,7 +227,7 @@ class VerdictConditionsTest {
                 + "databases:\n  journal: { type: sqlite, path: " + db + ", destination: shelf, sync-interval: 100ms }\n");
         replication.start(active.get());
         try {
-            awaitReplica("a first good sync", s -> s.lastSyncAt != null && s.lastErrorAt == null && s.syncs.get() >= 2);
+            awaitReplica("journal", "a first good sync", s -> s.lastSyncAt != null && s.lastErrorAt == null && s.syncs.get() >= 2);
             destinations.checkAll();
             expect("ok", Map.of());
 
@@ -219,14 +235,14 @@ class VerdictConditionsTest {
             Files.move(replica, away);
             Files.writeString(replica, "not a directory"); // every object write under it now fails
             sqlite(db, "INSERT INTO t VALUES (2);");
-            awaitReplica("a failed sync", s -> s.lastErrorAt != null && (s.lastSyncAt == null || s.lastErrorAt.isAfter(s.lastSyncAt)));
+            awaitReplica("journal", "a failed sync", s -> s.lastErrorAt != null && (s.lastSyncAt == null || s.lastErrorAt.isAfter(s.lastSyncAt)));
             destinations.checkAll();
             expect("failing", Map.of("replication-error", "journal", "destination-unreachable", "shelf"));
 
             Files.delete(replica);
             Files.move(away, replica);
             sqlite(db, "INSERT INTO t VALUES (3);");
-            awaitReplica("a good sync after the error", s -> s.lastSyncAt != null && s.lastSyncAt.isAfter(s.lastErrorAt) && s.unshippedSince == null);
+            awaitReplica("journal", "a good sync after the error", s -> s.lastSyncAt != null && s.lastSyncAt.isAfter(s.lastErrorAt) && s.unshippedSince == null);
             destinations.checkAll();
             expect("ok", Map.of());
         } finally {
@@ -238,11 +254,46 @@ class VerdictConditionsTest {
         ExternalProcess.run(List.of("sqlite3", db.toString(), sql), Duration.ofSeconds(30));
     }
 
-    private void awaitReplica(String what, java.util.function.Predicate<ReplicaStats> seen) throws InterruptedException {
+    private void awaitReplica(String database, String what, java.util.function.Predicate<ReplicaStats> seen) throws InterruptedException {
         Await.until(what, Duration.ofSeconds(20), () -> {
-            var r = replication.replicators().get("journal");
+            var r = replication.replicators().get(database);
             return r != null && seen.test(r.stats());
         });
+    }
+
+    /**
+     * {@code drill-overdue} is a warning: with scheduled drills off and none ever passed the verdict is degraded; a
+     * passing drill makes it ok; once that drill is older than {@code drill.max-age} it is degraded again, until the
+     * next drill passes. (Starts the app's one drill scheduler, with drills off: no drill runs unasked.)
+     */
+    @Test
+    void drillOverdueDegradesUntilADrillPasses() throws Exception {
+        Path db = dir.resolve("diary.db");
+        sqlite(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+        LifeboatConfig config = install("destinations:\n  shelf: { url: 'file://" + dir.resolve("replica") + "' }\n"
+                + "databases:\n  diary: { type: sqlite, path: " + db + ", destination: shelf, sync-interval: 100ms,"
+                + " drill: { enabled: false, max-age: 3s, scratch-dir: " + dir.resolve("scratch") + " } }\n");
+        replication.start(config);
+        try {
+            awaitReplica("diary", "a first snapshot", s -> s.snapshots.get() >= 1 && s.lastSyncAt != null);
+            drillScheduler.start(config);
+            Await.until("the drill history read", Duration.ofSeconds(20),
+                    () -> drillScheduler.plan("diary").filter(DrillPlan::historyRead).isPresent());
+            expect("degraded", Map.of("drill-overdue", "diary"));
+
+            DrillRecord passed = drills.run(config, "diary", "api");
+            assertTrue(passed.passed(), "the drill passes: " + passed);
+            expect("ok", Map.of());
+
+            Await.until("the passing drill older than max-age", Duration.ofSeconds(20),
+                    () -> drillStatus.freshness("diary", Instant.now()).filter(DrillFreshness::overdue).isPresent());
+            expect("degraded", Map.of("drill-overdue", "diary"));
+
+            assertTrue(drills.run(config, "diary", "api").passed(), "the second drill passes");
+            expect("ok", Map.of());
+        } finally {
+            replication.stop();
+        }
     }
 
     /**
