@@ -1,6 +1,9 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.alert.AlertService;
+import dev.lifeboat.audit.AuditControl;
+import dev.lifeboat.audit.AuditReport;
+import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
 import dev.lifeboat.config.ConfigLoader;
 import dev.lifeboat.config.LifeboatConfig;
@@ -84,6 +87,9 @@ class VerdictConditionsTest {
 
     @Inject
     DrillStatus drillStatus;
+
+    @Inject
+    AuditService audits;
 
     Path dir;
 
@@ -294,6 +300,50 @@ class VerdictConditionsTest {
         } finally {
             replication.stop();
         }
+    }
+
+    /**
+     * {@code replica-damaged} is critical: the replica of a SQLite database loses its objects behind the agent's back
+     * (a mistaken delete), the next audit finds its newest point unrestorable and the verdict fails; the repair the
+     * audit starts (a new snapshot) makes it restorable and the verdict ok again. (Starts the app's audits; the
+     * interval is long, the test asks for each audit.)
+     */
+    @Test
+    void replicaDamagedFailsUntilTheRepairMakesItRestorable() throws Exception {
+        Path db = dir.resolve("album.db");
+        Path replica = dir.resolve("replica");
+        sqlite(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+        LifeboatConfig config = install("destinations:\n  shelf: { url: 'file://" + replica + "' }\n"
+                + "databases:\n  album: { type: sqlite, path: " + db + ", destination: shelf, sync-interval: 100ms, audit-interval: 1h }\n");
+        replication.start(config);
+        try {
+            awaitReplica("album", "a first snapshot", s -> s.snapshots.get() >= 1 && s.lastSyncAt != null);
+            AuditControl.start(audits, config);
+            awaitAudit("a first audit", r -> r.newest() != null && r.restorable());
+            destinations.checkAll();
+            expect("ok", Map.of());
+
+            long shipped = replication.replicators().get("album").stats().segments.get();
+            try (var files = Files.walk(replica.resolve("album"))) {
+                files.sorted(java.util.Comparator.reverseOrder()).filter(Files::isRegularFile).forEach(f -> f.toFile().delete());
+            }
+            sqlite(db, "INSERT INTO t VALUES (2);");
+            awaitReplica("album", "the new row shipped", s -> s.segments.get() > shipped);
+            AuditControl.auditNow(audits, "album");
+            assertTrue(!audits.report("album").orElseThrow().restorable(), "the audit finds the damage");
+            destinations.checkAll();
+            expect("failing", Map.of("replica-damaged", "album"));
+
+            awaitAudit("the repaired replica audited restorable", r -> r.newest() != null && r.restorable());
+            expect("ok", Map.of());
+        } finally {
+            replication.stop();
+        }
+    }
+
+    private void awaitAudit(String what, java.util.function.Predicate<AuditReport> seen) throws InterruptedException {
+        Await.until(what + " (last: " + audits.latest().get("album") + ")", Duration.ofSeconds(30),
+                () -> audits.report("album").filter(seen).isPresent());
     }
 
     /**
