@@ -21,6 +21,8 @@ import dev.lifeboat.sqlite.ReplicationService;
 import dev.lifeboat.store.Destinations;
 import dev.lifeboat.testing.Await;
 import dev.lifeboat.testing.ExternalProcess;
+import dev.lifeboat.testing.FaultProxy;
+import dev.lifeboat.testing.S3ProxyServer;
 import dev.lifeboat.testing.PostgresServer;
 import dev.lifeboat.testing.TestConfigs;
 import dev.lifeboat.volume.Condition;
@@ -52,8 +54,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The verdict of {@code GET /api/v1/status}, readiness and the alerts are one answer: for each condition class driven
  * through its real part (a file destination that vanishes, volume checks on a real tmpfs that is too small, then full, pg_dump backups of a real PostgreSQL that refuses connections, a configuration file
- * that breaks, SQLite replication into a file destination that stops being writable, a real PostgreSQL whose
- * connection slots fill up), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
+ * that breaks, SQLite replication into a file destination that stops being writable and into S3 behind a fault proxy,
+ * restore drills that pass and then age past {@code drill.max-age}, a replica whose objects are deleted behind the
+ * audit's back, a real PostgreSQL whose connection slots fill up), the status goes ok → degraded → failing → ok with the matching reasons (rule, subject, summary, since),
  * {@code /q/health/ready} is down exactly while it is failing, and {@code /api/v1/alerts} holds the same alerts.
  */
 @QuarkusTest
@@ -253,6 +256,49 @@ class VerdictConditionsTest {
             expect("ok", Map.of());
         } finally {
             replication.stop();
+        }
+    }
+
+    /**
+     * Against S3 the steps between come apart: a black-holed endpoint holds the shipping of a new change (no error yet,
+     * the change only waits: {@code replication-lag}, a warning, degraded); connections reset make the sync fail
+     * ({@code replication-error}, failing); the endpoint back, the change ships and the verdict is ok.
+     */
+    @Test
+    void replicationLagDegradesAndAFailingS3Fails() throws Exception {
+        Path db = dir.resolve("ledger.db");
+        sqlite(db, "PRAGMA journal_mode=WAL; CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+        try (S3ProxyServer s3 = S3ProxyServer.start(); FaultProxy proxy = FaultProxy.http("127.0.0.1", s3.port())) {
+            s3.createBucket("verdict");
+            installRaw("destinations:\n" + s3.destinationYaml("cloud", "verdict", "lifeboat").replace(s3.endpoint(), proxy.endpoint())
+                    + "    connect-timeout: 1s\n    request-timeout: 2s\n"
+                    + "databases:\n  ledger: { type: sqlite, path: " + db + ", destination: cloud, sync-interval: 100ms }\n"
+                    + "alerts: { for: 0s, state-dir: " + dir.resolve("state") + ", thresholds: { max-replication-lag: 1s } }\n");
+            replication.start(active.get());
+            try {
+                awaitReplica("ledger", "a first good sync", s -> s.lastSyncAt != null && s.lastErrorAt == null && s.syncs.get() >= 2);
+                destinations.checkAll();
+                expect("ok", Map.of());
+
+                proxy.blackhole();
+                sqlite(db, "INSERT INTO t VALUES (2);");
+                awaitReplica("ledger", "the new change waiting for over 1s", s -> s.unshippedSince != null
+                        && s.unshippedSince.isBefore(Instant.now().minusMillis(1200)));
+                assertEquals(null, replication.replicators().get("ledger").stats().lastErrorAt, "no error yet: the upload only waits");
+                expect("degraded", Map.of("replication-lag", "ledger"));
+
+                proxy.reset();
+                awaitReplica("ledger", "a failed sync", s -> s.lastErrorAt != null);
+                destinations.checkAll();
+                expect("failing", Map.of("replication-error", "ledger", "replication-lag", "ledger", "destination-unreachable", "cloud"));
+
+                proxy.pass();
+                awaitReplica("ledger", "the change shipped", s -> s.lastSyncAt.isAfter(s.lastErrorAt) && s.unshippedSince == null);
+                destinations.checkAll();
+                expect("ok", Map.of());
+            } finally {
+                replication.stop();
+            }
         }
     }
 
