@@ -224,8 +224,8 @@ class VerdictConditionsTest {
     }
 
     /**
-     * {@code replication-error} is critical (README's verdict table): a SQLite database whose file destination turns
-     * into a plain file cannot ship its WAL, so the verdict goes straight from ok to failing, and back once it can.
+     * {@code replication-error} is critical (README's verdict table): a SQLite database whose part of a file destination
+     * turns into a plain file cannot ship its WAL, so the verdict goes straight from ok to failing, and back once it can.
      */
     @Test
     void replicationErrorFailsAndRecovers() throws Exception {
@@ -240,16 +240,17 @@ class VerdictConditionsTest {
             destinations.checkAll();
             expect("ok", Map.of());
 
-            Path away = dir.resolve("replica-away");
-            Files.move(replica, away);
-            Files.writeString(replica, "not a directory"); // every object write under it now fails
+            // Only this database's part of the destination breaks: the destination itself stays reachable.
+            Path away = dir.resolve("journal-away");
+            Files.move(replica.resolve("journal"), away);
+            Files.writeString(replica.resolve("journal"), "not a directory"); // every object write under it now fails
             sqlite(db, "INSERT INTO t VALUES (2);");
             awaitReplica("journal", "a failed sync", s -> s.lastErrorAt != null && (s.lastSyncAt == null || s.lastErrorAt.isAfter(s.lastSyncAt)));
             destinations.checkAll();
-            expect("failing", Map.of("replication-error", "journal", "destination-unreachable", "shelf"));
+            expect("failing", Map.of("replication-error", "journal"));
 
-            Files.delete(replica);
-            Files.move(away, replica);
+            Files.delete(replica.resolve("journal"));
+            Files.move(away, replica.resolve("journal"));
             sqlite(db, "INSERT INTO t VALUES (3);");
             awaitReplica("journal", "a good sync after the error", s -> s.lastSyncAt != null && s.lastSyncAt.isAfter(s.lastErrorAt) && s.unshippedSince == null);
             destinations.checkAll();
