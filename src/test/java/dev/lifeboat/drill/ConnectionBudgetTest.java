@@ -31,16 +31,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A backup, a drill (against the same server, the default) and the health watch started together, twice: a sampler
- * reading {@code pg_stat_activity} every 50 ms never sees more than two of the agent's connections
- * ({@code application_name} lifeboat, lifeboat-pg_dump, lifeboat-pg_restore, lifeboat-health).
+ * reading {@code pg_stat_activity} every 50 ms never sees more than two of the agent's connections (client backends
+ * with {@code application_name} lifeboat, lifeboat-pg_dump, lifeboat-pg_restore, lifeboat-health).
  */
 class ConnectionBudgetTest {
     /*
-     * Disabled until the one remaining excess is understood: 1 run in 3 sampled three backends, the drill's
-     * maintenance connection and two lifeboat-pg_restore backends of the same drill's single pg_restore (a reconnect
-     * by pg_restore, or its first backend still exiting). Without PgConnectionBudget the same scenario can reach five.
+     * Counts client backends only. A parallel worker of pg_restore's CREATE INDEX (ALTER TABLE ... ADD CONSTRAINT
+     * ... PRIMARY KEY, max_parallel_maintenance_workers) shows in pg_stat_activity with its leader's application_name
+     * and query, but it is a background worker (max_worker_processes), not a connection: it takes no
+     * max_connections slot. Counting it made this test see "two lifeboat-pg_restore backends" 1 run in 3.
      */
-    @org.junit.jupiter.api.Disabled("flaky: pg_restore briefly shows two backends (see the comment above)")
     @Test
     void backupDrillAndHealthWatchTogetherNeverHoldMoreThanTwoConnections() throws Exception {
         try (PostgresServer pg = PostgresServer.start(); S3ProxyServer s3 = S3ProxyServer.start()) {
@@ -63,8 +63,8 @@ class ConnectionBudgetTest {
             CompletableFuture<Void> sampler = CompletableFuture.runAsync(() -> {
                 try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
                     while (sampling.get()) {
-                        try (ResultSet rs = st.executeQuery("SELECT count(*), string_agg(application_name || ' ' || datname || ' ' || state || ' ' || pid || ' ' || backend_start || ' ' || left(coalesce(query,''), 60), ', ') FROM pg_stat_activity"
-                                + " WHERE application_name LIKE 'lifeboat%'")) {
+                        try (ResultSet rs = st.executeQuery("SELECT count(*), string_agg(application_name || ' ' || backend_type || ' ' || datname || ' ' || state || ' ' || pid || ' ' || backend_start || ' ' || left(coalesce(query,''), 60), ', ') FROM pg_stat_activity"
+                                + " WHERE application_name LIKE 'lifeboat%' AND backend_type = 'client backend'")) {
                             rs.next();
                             if (rs.getInt(1) > most.getAndAccumulate(rs.getInt(1), Math::max)) {
                                 seen.set(rs.getString(2));
@@ -84,6 +84,10 @@ class ConnectionBudgetTest {
                 new PgBackup(PgBackup.Settings.of("shop", db), catalog, PgTools.standard(), Clock.systemUTC()).run();
                 for (int round = 0; round < 2; round++) {
                     int id = round;
+                    // The watch holds its connection when the backup and drill start: they take it back (the budget's yield).
+                    if (health.poll() != null) {
+                        polls++;
+                    }
                     AtomicBoolean busy = new AtomicBoolean(true);
                     CompletableFuture<?> backup = CompletableFuture.runAsync(() -> {
                         try {
