@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * The {@link PgHealthRules} for every watched PostgreSQL database, from {@link PgHealthWatch}'s latest report and the
- * database's {@code health.*} thresholds. A failed poll reports nothing (unknown neither fires nor resolves); so do
+ * database's {@code health.*} thresholds. A failed poll reports nothing (unknown neither fires nor resolves), except
+ * a connection refused with SQLSTATE 53300 (too many connections), which fires {@code pg-connections} critical; so do
  * the transaction rules while the watch's role cannot see other roles' sessions (its report's permission note says so).
  */
 @ApplicationScoped
@@ -29,7 +30,12 @@ public class PgHealthConditionSource implements ConditionSource {
         List<Condition> out = new ArrayList<>();
         active.get().databases().forEach((name, db) -> {
             if (PgHealthWatch.watched(db)) {
-                watch.report(name).ifPresent(r -> out.addAll(conditions(name, r, db.health())));
+                watch.report(name).ifPresent(r -> {
+                    out.addAll(conditions(name, r, db.health()));
+                    // A failed poll is unknown, except a refusal for want of slots: that is pg-connections at its worst.
+                    watch.refused(name).filter(x -> !r.ok()).ifPresent(x ->
+                            out.add(PgHealthRules.connectionsRefused(name, x.since(), x.attempts(), x.retryAt(), x.error())));
+                });
             }
         });
         return out;

@@ -48,6 +48,22 @@ public final class PgHealthRules {
         return new Condition(CONNECTIONS, db, critical ? Severity.CRITICAL : Severity.WARNING, firing, summary, Map.of("database", db), values);
     }
 
+    /**
+     * The server refused the health watch's connection with SQLSTATE 53300 (no connection slot left): critical, as
+     * backups and drills cannot connect either. Resolved by the next report that reads the figures again.
+     */
+    public static Condition connectionsRefused(String db, java.time.Instant since, int attempts, java.time.Instant retryAt, String error) {
+        String summary = "postgres " + db + ": the server refuses new connections: too many connections (SQLSTATE 53300), " + attempts
+                + " attempt(s) in a row since " + since + "; the agent backs off (next attempt at " + retryAt + ") and backups and drills"
+                + " cannot connect either: close idle sessions, add a pooler (PgBouncer) or raise max_connections (" + error + ")";
+        Map<String, String> values = new LinkedHashMap<>();
+        values.put("sqlState", "53300");
+        values.put("attempts", Integer.toString(attempts));
+        values.put("since", since.toString());
+        values.put("retryAt", retryAt.toString());
+        return new Condition(CONNECTIONS, db, Severity.CRITICAL, true, summary, Map.of("database", db), values);
+    }
+
     /** The oldest transaction of a non-idle client backend (null: none open) is older than {@code limit}. */
     public static Condition longTransaction(String db, PgHealthReport.Session oldest, Duration limit) {
         boolean firing = oldest != null && oldest.seconds() > seconds(limit);

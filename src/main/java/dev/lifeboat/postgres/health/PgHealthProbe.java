@@ -53,6 +53,13 @@ public final class PgHealthProbe implements AutoCloseable {
     private final Runnable yieldConnection = this::close;
     /** Whether this probe holds one of the agent's connections to the server. */
     private boolean holding;
+    /** SQLSTATE of the last poll's failure (null: it succeeded, or failed without one). */
+    private String lastSqlState;
+    /** Connections this probe has tried to open, refused ones included. */
+    private long connectAttempts;
+
+    /** SQLSTATE {@code 53300}: the server has no connection slot left ("sorry, too many clients already"). */
+    public static final String TOO_MANY_CONNECTIONS = "53300";
 
     /**
      * One poll; never throws: a failure is the report's {@code error} (password redacted). Null, polling nothing, when
@@ -72,13 +79,26 @@ public final class PgHealthProbe implements AutoCloseable {
                 connect();
                 privileged = false;
             }
-            return read(at, start);
+            PgHealthReport report = read(at, start);
+            lastSqlState = null;
+            return report;
         } catch (SQLException | RuntimeException e) {
+            lastSqlState = e instanceof SQLException sql ? sql.getSQLState() : null;
             close();
             String message = e instanceof SQLException ? String.valueOf(e.getMessage()) : e.toString();
             return PgHealthReport.failed(database, at, millisSince(start),
                     "cannot read health figures from " + url + ": " + url.redact(message));
         }
+    }
+
+    /** True when the last poll failed because the server refused the connection for want of slots (SQLSTATE 53300). */
+    public synchronized boolean refusedForTooManyConnections() {
+        return TOO_MANY_CONNECTIONS.equals(lastSqlState);
+    }
+
+    /** Connections this probe has tried to open so far, refused ones included. */
+    public synchronized long connectAttempts() {
+        return connectAttempts;
     }
 
     private void connect() throws SQLException {
@@ -87,6 +107,7 @@ public final class PgHealthProbe implements AutoCloseable {
         long timeoutSeconds = Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
         props.setProperty("connectTimeout", Long.toString(timeoutSeconds + 5));
         props.setProperty("socketTimeout", Long.toString(timeoutSeconds + 10));
+        connectAttempts++;
         Connection c = url.connect(props);
         try (Statement st = c.createStatement()) {
             st.execute("SET statement_timeout = " + Math.max(1, statementTimeout.toMillis()));

@@ -7,6 +7,7 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.postgres.PgBackupService;
 import dev.lifeboat.postgres.PgUrl;
 import dev.lifeboat.runtime.AgentStarted;
+import dev.lifeboat.runtime.Backoff;
 import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import io.micrometer.core.instrument.Gauge;
@@ -19,6 +20,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
@@ -58,6 +61,8 @@ public class PgHealthWatch {
 
     private final Map<String, PgHealthReport> latest = new ConcurrentHashMap<>();
     private final Map<String, FailureLog> failures = new ConcurrentHashMap<>();
+    /** Databases whose server refuses the watch's connection for want of slots, with when to try again. */
+    private final Map<String, Refused> refused = new ConcurrentHashMap<>();
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final List<ScheduledExecutorService> executors = new ArrayList<>();
     private final List<PgHealthProbe> probes = new ArrayList<>();
@@ -83,7 +88,9 @@ public class PgHealthWatch {
             ScheduledExecutorService executor = DaemonScheduler.named("lifeboat-pg-health-" + name);
             executors.add(executor);
             long current = generation.get();
-            executor.scheduleWithFixedDelay(() -> poll(name, probe, current), 0, h.interval().toMillis(), TimeUnit.MILLISECONDS);
+            // A server out of connection slots is asked again after health.interval, doubling up to retry-max-backoff.
+            Backoff backoff = new Backoff(h.interval(), h.interval().compareTo(db.retryMaxBackoff()) > 0 ? h.interval() : db.retryMaxBackoff());
+            executor.scheduleWithFixedDelay(() -> poll(name, probe, backoff, current), 0, h.interval().toMillis(), TimeUnit.MILLISECONDS);
         });
         if (!probes.isEmpty()) {
             LOG.infof("watching the health of %d PostgreSQL database(s)", probes.size());
@@ -95,7 +102,23 @@ public class PgHealthWatch {
         return db.type() == DatabaseType.POSTGRES && db.health().enabled() && db.url().isPresent();
     }
 
-    private void poll(String name, PgHealthProbe probe, long started) {
+    /**
+     * The server refused the watch's connection with SQLSTATE 53300 (too many connections) {@code attempts} times in
+     * a row since {@code since}; the next attempt waits until {@code retryAt}.
+     */
+    public record Refused(Instant since, int attempts, Instant retryAt, String error) {
+    }
+
+    /** Why {@code database}'s server refuses the watch's connections, while it does. */
+    public Optional<Refused> refused(String database) {
+        return Optional.ofNullable(refused.get(database));
+    }
+
+    private void poll(String name, PgHealthProbe probe, Backoff backoff, long started) {
+        Refused before = refused.get(name);
+        if (before != null && Instant.now().isBefore(before.retryAt())) {
+            return; // backing off: no storm of attempts at a server that has no slot left
+        }
         if (backups.state(name).running()) {
             // A backup holds two connections (its session and pg_dump's): the watch lets its own go meanwhile, so the
             // agent never holds more than two to the database. Status keeps the last figures, with their time.
@@ -105,6 +128,13 @@ public class PgHealthWatch {
         PgHealthReport report = probe.poll();
         if (report == null || generation.get() != started) {
             return;
+        }
+        if (!report.ok() && probe.refusedForTooManyConnections()) {
+            int attempts = before == null ? 1 : before.attempts() + 1;
+            Instant retryAt = Instant.now().plus(backoff.delay(attempts, ThreadLocalRandom.current()));
+            refused.put(name, new Refused(before == null ? report.checkedAt() : before.since(), attempts, retryAt, report.error()));
+        } else {
+            refused.remove(name);
         }
         PgHealthReport previous = latest.put(name, report);
         FailureLog log = failures.computeIfAbsent(name, n -> new FailureLog(LOG, "postgres " + n + ": health poll"));
@@ -212,5 +242,6 @@ public class PgHealthWatch {
         probes.forEach(PgHealthProbe::close);
         probes.clear();
         latest.clear();
+        refused.clear();
     }
 }
