@@ -140,7 +140,11 @@ public class ReplicationService {
                         }
                     }
                     if (!leased.mayWrite()) {
-                        standBy(r, leased);
+                        if ("standby".equals(leased.status().state())) {
+                            standBy(r, leased);
+                        } else {
+                            awaitRenewal(r, leased);
+                        }
                         return;
                     }
                     String from = leased.takeOverFrom();
@@ -178,6 +182,16 @@ public class ReplicationService {
             }
         }, 0, lease.renewInterval().toMillis(), TimeUnit.MILLISECONDS));
         return lease;
+    }
+
+    /**
+     * The lease could not be renewed because the destination cannot be read (an outage): ship nothing, but keep the
+     * database held, so the WAL frames committed meanwhile stay in place and the generation continues without a gap
+     * once the lease is renewed (letting go would let the app's checkpoints overwrite them: a new generation).
+     */
+    private static void awaitRenewal(Replicator r, WriterLease lease) {
+        String error = lease.status().error();
+        r.stats().state = "waiting to renew the replica lease" + (error == null ? "" : ": " + error);
     }
 
     /** Another agent writes this replica: hold nothing open (SQLite checkpoints by itself) and say who writes. */

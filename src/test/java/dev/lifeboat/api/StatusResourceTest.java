@@ -90,8 +90,10 @@ class StatusResourceTest {
         assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics present");
         Path file = Files.createTempFile("metrics", ".txt");
         Files.writeString(file, metrics);
-        // promtool (Debian package prometheus) is the reference checker of the exposition format.
-        String out = ExternalProcess.run(List.of("sh", "-c", "promtool check metrics < " + file + " 2>&1 | grep -v 'counter metrics should have' || true"), Duration.ofSeconds(30));
+        // promtool (Debian package prometheus) is the reference checker of the exposition format. Its lint lines about
+        // counters (HELP names the counter without _total, as the format wants) are no error, and would read as one
+        // for a counter named ..._errors_total.
+        String out = ExternalProcess.run(List.of("sh", "-c", "promtool check metrics < " + file + " 2>&1 | grep -v -e 'counter metrics should have' -e 'no help text' || true"), Duration.ofSeconds(30));
         assertFalse(out.toLowerCase().contains("error"), "promtool: " + out);
         RestAssured.reset();
     }

@@ -27,6 +27,9 @@ public class DrillEnvironment implements QuarkusTestResourceLifecycleManager {
             ExternalProcess.run(List.of("sqlite3", db.toString(),
                     "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('a'), ('b'), ('c');"),
                     Duration.ofSeconds(30));
+            // The database was last written well before its snapshot: file times tick coarsely (a few ms), so a snapshot
+            // written right after could carry the very same time, and the drill's live comparison rightly skips then.
+            Files.setLastModifiedTime(db, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(10)));
             Path snapshot = dir.resolve("replica/app/" + ReplicaLayout.snapshotKey(ReplicaLayout.newGeneration(), 0));
             Files.createDirectories(snapshot.getParent());
             Files.write(snapshot, SqliteDrillTest.lz4(Files.readAllBytes(db)));
