@@ -63,12 +63,16 @@ function authHeaders() {
 
 // ---- the verdict -----------------------------------------------------------------------------------------------
 
-/** The database's state as the verdict's reasons say it (the same conditions that drive the alerts). */
+/**
+ * The database's state as the verdict's reasons say it (the same conditions that drive the alerts): only a reason
+ * makes it failing or degraded, so the page never disagrees with the API; a replica not proven restorable without
+ * one (nothing shipped yet, not audited yet) is waiting.
+ */
 function databaseState(name, db, reasons) {
   const mine = reasons.filter(r => r.subject === name);
-  if (mine.some(r => r.severity === "critical") || (db.audit && db.audit.restorable === false)) return "failing";
+  if (mine.some(r => r.severity === "critical")) return "failing";
   if (mine.length) return "degraded";
-  if (!db.audit || db.audit.restorable === undefined) return "waiting";
+  if (!db.audit || db.audit.restorable !== true) return "waiting";
   return "ok";
 }
 
