@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Soak of the packaged agent: is it flat over time? One agent (bin/lifeboat's JVM flags) replicates a SQLite database
+# under a steady writer (python3's sqlite3, 50 commits a second), backs up a PostgreSQL database every minute, drills
+# both every five minutes, and meets a fault every FAULT_EVERY seconds: S3Proxy frozen (SIGSTOP: connections are
+# accepted by the kernel and never answered, a black hole) for FAULT_SECONDS, then thawed. Every 10 s it samples the
+# agent's RSS, open file descriptors, threads and heap after a full GC (jcmd GC.run + GC.heap_info), then prints each
+# one's least-squares slope after the warm-up (the first fifth of the run) per 30 minutes, and at the end checks that
+# a restore of each database is exact: the SQLite replica against the live database once the writer stopped, and the
+# newest pg_dump backup against the source (whose rows do not change).
+# Targets (issue 15): RSS growth < 5 MB per 30 minutes after warm-up, no fd or thread growth, every restore exact.
+# Not a test: nothing is asserted; the exit status is 1 only when a restore is not exact.
+# Usage: bench/soak.sh [MINUTES, default 30]   Environment: FAULT_EVERY (s, default 180), FAULT_SECONDS (default 30).
+. "$(dirname "$0")/lib.sh"
+MINUTES=${1:-30}
+FAULT_EVERY=${FAULT_EVERY:-180}
+FAULT_SECONDS=${FAULT_SECONDS:-30}
+bench_init sqlite3 jcmd python3
+bench_postgres
+PGURL="postgres://postgres@127.0.0.1:$PGPORT/shop"
+bench_events "$PGURL" 200000
+bench_s3proxy
+S3PID=${BENCH_PIDS[-1]}
+sqlite3 "$WORK/app.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, at REAL, v BLOB);" > /dev/null
+{ bench_destination_yaml; cat <<YAML
+    request-timeout: 10s
+databases:
+  app:
+    type: sqlite
+    path: $WORK/app.db
+    destination: s3
+    sync-interval: 1s
+    drill: { schedule: 5m, first-delay: 1m, scratch-dir: $WORK/drills }
+  shop:
+    type: postgres
+    url: "$PGURL"
+    destination: s3
+    schedule: 1m
+    drill: { schedule: 5m, first-delay: 2m }
+alerts:
+  state-dir: $WORK/alerts
+YAML
+} > "$WORK/lifeboat.yml"
+
+PORT=$(free_port)
+PORT=$PORT bin/lifeboat agent --config "$WORK/lifeboat.yml" > "$WORK/agent.log" 2>&1 &
+AGENT_SH=$!
+BENCH_PIDS+=($AGENT_SH)
+for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/q/health/live" > /dev/null && break; sleep 0.2; done
+AGENT=$AGENT_SH # bin/lifeboat execs java
+echo "soak: agent pid $AGENT on port $PORT, $MINUTES min, a ${FAULT_SECONDS}s S3 black hole every ${FAULT_EVERY}s"
+
+# The app: 50 commits a second until $WORK/stop exists.
+python3 - "$WORK/app.db" "$WORK/stop" <<'PY' &
+import os, sqlite3, sys, time
+db, stop = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db, isolation_level=None)
+c.execute("PRAGMA busy_timeout=5000")
+while not os.path.exists(stop):
+    c.execute("INSERT INTO t(at, v) VALUES (?, randomblob(200))", (time.time(),))
+    time.sleep(0.02)
+PY
+WRITER=$!
+BENCH_PIDS+=($WRITER)
+
+echo "t_s rss_kb fds threads heap_kb" > "$WORK/samples"
+START=$(date +%s)
+END=$((START + MINUTES * 60))
+NEXT_FAULT=$((START + FAULT_EVERY))
+while [ "$(date +%s)" -lt "$END" ]; do
+  now=$(date +%s)
+  if [ "$now" -ge "$NEXT_FAULT" ]; then
+    kill -STOP "$S3PID"; sleep "$FAULT_SECONDS"; kill -CONT "$S3PID"
+    NEXT_FAULT=$((NEXT_FAULT + FAULT_EVERY))
+    continue
+  fi
+  jcmd "$AGENT" GC.run > /dev/null 2>&1 || { echo "soak: agent gone" >&2; tail -20 "$WORK/agent.log" >&2; exit 1; }
+  heap=$(jcmd "$AGENT" GC.heap_info 2>/dev/null | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { sub("K,?", "", $(i+1)); s += $(i+1) } } END { print s + 0 }')
+  rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$AGENT/status")
+  threads=$(awk '/^Threads/ { print $2 }' "/proc/$AGENT/status")
+  fds=$(ls "/proc/$AGENT/fd" | wc -l)
+  echo "$((now - START)) $rss $fds $threads $heap" >> "$WORK/samples"
+  sleep 10
+done
+
+touch "$WORK/stop"; wait "$WRITER" || true
+sleep 5 # a few syncs after the last commit
+python3 - "$WORK/samples" <<'PY'
+import sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1]).read().splitlines()[1:]]
+rows = rows[len(rows) // 5:]  # after warm-up
+def slope(i):
+    xs = [r[0] for r in rows]; ys = [r[i] for r in rows]
+    n = len(xs); mx = sum(xs) / n; my = sum(ys) / n
+    d = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / d * 1800 if d else 0.0
+print(f"soak: {len(rows)} samples after warm-up")
+print(f"RSS      slope {slope(1) / 1024:+7.2f} MB / 30 min   (last {rows[-1][1] / 1024:.0f} MB; target < +5)")
+print(f"heap     slope {slope(4) / 1024:+7.2f} MB / 30 min   after GC (last {rows[-1][4] / 1024:.1f} MB)")
+print(f"fds      slope {slope(2):+7.2f} / 30 min        (last {rows[-1][2]:.0f}; target 0)")
+print(f"threads  slope {slope(3):+7.2f} / 30 min        (last {rows[-1][3]:.0f}; target 0)")
+PY
+echo "soak: drills passed $(grep -c 'drill .* of .* passed' "$WORK/agent.log" || true), backups done $(grep -c 'backup .* done' "$WORK/agent.log" || true), sync failures logged $(grep -c 'sync failed' "$WORK/agent.log" || true)"
+
+exact=0
+bin/lifeboat restore app --config "$WORK/lifeboat.yml" -o "$WORK/restored.db" > "$WORK/restore-app.log" 2>&1 || cat "$WORK/restore-app.log"
+rows="SELECT count(*) || ' ' || hex(sha3_query('SELECT * FROM t ORDER BY id'))"
+if [ "$(sqlite3 "$WORK/app.db" "$rows")" = "$(sqlite3 "$WORK/restored.db" "$rows" 2>/dev/null)" ]; then
+  echo "restore app: exact ($(sqlite3 "$WORK/app.db" 'SELECT count(*) FROM t') rows)"
+else
+  echo "restore app: NOT EXACT: live $(sqlite3 "$WORK/app.db" 'SELECT count(*) FROM t') rows, restored $(sqlite3 "$WORK/restored.db" 'SELECT count(*) FROM t' 2>&1)"; exact=1
+fi
+bin/lifeboat restore shop --config "$WORK/lifeboat.yml" --to "postgres://postgres@127.0.0.1:$PGPORT/copy" > "$WORK/restore-shop.log" 2>&1 || cat "$WORK/restore-shop.log"
+digest() { psql -tA "$1" -c "SELECT count(*) || ' ' || md5(string_agg(md5(e::text), '' ORDER BY id)) FROM events e"; }
+if [ "$(digest "$PGURL")" = "$(digest "postgres://postgres@127.0.0.1:$PGPORT/copy" 2>/dev/null)" ]; then
+  echo "restore shop: exact ($(digest "$PGURL"))"
+else
+  echo "restore shop: NOT EXACT"; exact=1
+fi
+exit $exact
