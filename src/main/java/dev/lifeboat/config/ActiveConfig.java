@@ -56,4 +56,21 @@ public class ActiveConfig {
     public List<ConfigProblem> problems() {
         return problems;
     }
+
+    /**
+     * The configured database {@code name} of {@code type}, or a user-facing error listing what exists or saying what
+     * {@code purpose} needs ("point-in-time recovery is for postgres databases").
+     */
+    public DatabaseConfig database(String name, DatabaseType type, String purpose) {
+        LifeboatConfig config = get();
+        DatabaseConfig db = config.databases().get(name);
+        if (db == null) {
+            throw new dev.lifeboat.UserFacingException("no database named '" + name + "' in " + path() + "; configured: "
+                    + String.join(", ", config.databases().keySet()));
+        }
+        if (db.type() != type) {
+            throw new dev.lifeboat.UserFacingException("'" + name + "' is a " + db.type() + " database; " + purpose);
+        }
+        return db;
+    }
 }

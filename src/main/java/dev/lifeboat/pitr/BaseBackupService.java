@@ -71,15 +71,7 @@ public class BaseBackupService {
 
     /** The configured postgres database {@code name} with PITR settings. */
     public DatabaseConfig database(String name) {
-        DatabaseConfig db = active.get().databases().get(name);
-        if (db == null) {
-            throw new UserFacingException("no database named '" + name + "' in " + active.path() + "; configured: "
-                    + String.join(", ", active.get().databases().keySet()));
-        }
-        if (db.type() != DatabaseType.POSTGRES) {
-            throw new UserFacingException("'" + name + "' is a " + db.type() + " database; point-in-time recovery is for postgres databases");
-        }
-        return db;
+        return active.database(name, DatabaseType.POSTGRES, "point-in-time recovery is for postgres databases");
     }
 
     public BaseBackupCatalog catalog(String name) throws IOException {

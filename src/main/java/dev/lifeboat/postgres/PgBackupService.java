@@ -48,15 +48,7 @@ public class PgBackupService {
 
     /** The configured postgres database {@code name}, or a user-facing error listing what exists. */
     public DatabaseConfig database(String name) {
-        DatabaseConfig db = active.get().databases().get(name);
-        if (db == null) {
-            throw new UserFacingException("no database named '" + name + "' in " + active.path() + "; configured: "
-                    + String.join(", ", active.get().databases().keySet()));
-        }
-        if (db.type() != DatabaseType.POSTGRES) {
-            throw new UserFacingException("'" + name + "' is a " + db.type() + " database; this operation is for postgres databases");
-        }
-        return db;
+        return active.database(name, DatabaseType.POSTGRES, "this operation is for postgres databases");
     }
 
     /** The backups of database {@code name}. */
