@@ -42,7 +42,8 @@ YAML
 } > "$WORK/lifeboat.yml"
 
 PORT=$(free_port)
-PORT=$PORT bin/lifeboat agent --config "$WORK/lifeboat.yml" > "$WORK/agent.log" 2>&1 &
+# NMT (summary) so the end of the run can say where native memory moved after warm-up.
+PORT=$PORT LIFEBOAT_JAVA_OPTS="-XX:NativeMemoryTracking=summary ${LIFEBOAT_JAVA_OPTS:-}" bin/lifeboat agent --config "$WORK/lifeboat.yml" > "$WORK/agent.log" 2>&1 &
 AGENT_SH=$!
 BENCH_PIDS+=($AGENT_SH)
 for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/q/health/live" > /dev/null && break; sleep 0.2; done
@@ -66,12 +67,18 @@ echo "t_s rss_kb fds threads heap_kb" > "$WORK/samples"
 START=$(date +%s)
 END=$((START + MINUTES * 60))
 NEXT_FAULT=$((START + FAULT_EVERY))
+WARMED=$((START + MINUTES * 12)) # the first fifth
+# Thread names with numbers folded (pool-3-thread-7 -> pool-#-thread-#), counted: what grew is what leaks.
+thread_names() { jcmd "$AGENT" Thread.print 2>/dev/null | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[0-9][0-9]*/#/g; s/ /_/g' | sort | uniq -c | sort -k2; }
 while [ "$(date +%s)" -lt "$END" ]; do
   now=$(date +%s)
   if [ "$now" -ge "$NEXT_FAULT" ]; then
     kill -STOP "$S3PID"; sleep "$FAULT_SECONDS"; kill -CONT "$S3PID"
     NEXT_FAULT=$((NEXT_FAULT + FAULT_EVERY))
     continue
+  fi
+  if [ -n "$WARMED" ] && [ "$now" -ge "$WARMED" ]; then
+    jcmd "$AGENT" VM.native_memory baseline > /dev/null 2>&1; thread_names > "$WORK/threads-warm"; WARMED=
   fi
   jcmd "$AGENT" GC.run > /dev/null 2>&1 || { echo "soak: agent gone" >&2; tail -20 "$WORK/agent.log" >&2; exit 1; }
   heap=$(jcmd "$AGENT" GC.heap_info 2>/dev/null | awk '/used/ { for (i = 1; i <= NF; i++) if ($i == "used") { sub("K,?", "", $(i+1)); s += $(i+1) } } END { print s + 0 }')
@@ -82,6 +89,13 @@ while [ "$(date +%s)" -lt "$END" ]; do
   sleep 10
 done
 
+jcmd "$AGENT" GC.run > /dev/null 2>&1
+jcmd "$AGENT" VM.native_memory summary.diff scale=KB > "$WORK/nmt-diff" 2>&1
+thread_names > "$WORK/threads-end"
+echo "soak: native memory after warm-up, committed change by category (KB; full diff in $WORK/nmt-diff):"
+grep '^-' "$WORK/nmt-diff" | grep -E 'committed=[0-9]+KB [+-]' | sed 's/(reserved=[^,]*, /(/; s/^- */  /' | head -30
+echo "soak: thread names whose count changed after warm-up (before -> after):"
+join -1 2 -2 2 -a 1 -a 2 -e 0 -o 0,1.1,2.1 <(awk '{ print $1, $2 }' "$WORK/threads-warm" | sort -k2) <(awk '{ print $1, $2 }' "$WORK/threads-end" | sort -k2) | awk '$2 != $3 { print "  " $1 ": " $2 " -> " $3 }'
 touch "$WORK/stop"; wait "$WRITER" || true
 sleep 5 # a few syncs after the last commit
 python3 - "$WORK/samples" <<'PY'
@@ -99,7 +113,7 @@ print(f"heap     slope {slope(4) / 1024:+7.2f} MB / 30 min   after GC (last {row
 print(f"fds      slope {slope(2):+7.2f} / 30 min        (last {rows[-1][2]:.0f}; target 0)")
 print(f"threads  slope {slope(3):+7.2f} / 30 min        (last {rows[-1][3]:.0f}; target 0)")
 PY
-echo "soak: drills passed $(grep -c 'drill .* of .* passed' "$WORK/agent.log" || true), backups done $(grep -c 'backup .* done' "$WORK/agent.log" || true), sync failures logged $(grep -c 'sync failed' "$WORK/agent.log" || true)"
+echo "soak: drills passed $(grep -c 'drill .* of .* passed' "$WORK/agent.log" || true), backups done $(grep -c 'backup .* done' "$WORK/agent.log" || true), sync failures logged $(grep -c 'sync failed\|sync still failing' "$WORK/agent.log" || true), recoveries $(grep -c 'recovered after' "$WORK/agent.log" || true)"
 
 exact=0
 bin/lifeboat restore app --config "$WORK/lifeboat.yml" -o "$WORK/restored.db" > "$WORK/restore-app.log" 2>&1 || cat "$WORK/restore-app.log"
