@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Soak of the packaged agent: is it flat over time? One agent (bin/lifeboat's JVM flags) replicates a SQLite database
 # under a steady writer (python3's sqlite3, 50 commits a second), backs up a PostgreSQL database every minute, drills
-# both every five minutes, and meets a fault every FAULT_EVERY seconds: S3Proxy frozen (SIGSTOP: connections are
-# accepted by the kernel and never answered, a black hole) for FAULT_SECONDS, then thawed. Every 10 s it samples the
-# agent's RSS, open file descriptors, threads and heap after a full GC (jcmd GC.run + GC.heap_info), then prints each
-# one's least-squares slope after the warm-up (the first fifth of the run) per 30 minutes, and at the end checks that
-# a restore of each database is exact: the SQLite replica against the live database once the writer stopped, and the
-# newest pg_dump backup against the source (whose rows do not change).
+# both every five minutes, and reaches S3Proxy only through the tests' fault proxy (dev.lifeboat.testing.FaultProxy
+# run as a process), which every FAULT_EVERY seconds switches to the next fault of a cycle: a black hole (accepts,
+# never answers) for FAULT_SECONDS, 503 SlowDown to a third of the requests for 60 s, connection resets for
+# FAULT_SECONDS, 500 ms latency per request for 60 s. Every 10 s it samples the agent's RSS, open file descriptors,
+# threads and heap after a full GC (jcmd GC.run + GC.heap_info), then prints each one's least-squares slope after the
+# warm-up (the first fifth of the run) per 30 minutes, what moved in native memory (NMT) and which threads grew, and
+# at the end checks that a restore of each database is exact: the SQLite replica against the live database once the
+# writer stopped, and the newest pg_dump backup against the source (whose rows do not change).
 # Targets (issue 15): RSS growth < 5 MB per 30 minutes after warm-up, no fd or thread growth, every restore exact.
 # Not a test: nothing is asserted; the exit status is 1 only when a restore is not exact.
-# Usage: bench/soak.sh [MINUTES, default 30]   Environment: FAULT_EVERY (s, default 180), FAULT_SECONDS (default 30).
+# Usage: bench/soak.sh [MINUTES, default 30]   Environment: FAULT_EVERY (s, default 180), FAULT_SECONDS (default 30),
+# BENCH_KEEP=1 keeps the work directory (agent log, samples, NMT diff).
 . "$(dirname "$0")/lib.sh"
 MINUTES=${1:-30}
 FAULT_EVERY=${FAULT_EVERY:-180}
@@ -19,9 +22,15 @@ bench_postgres
 PGURL="postgres://postgres@127.0.0.1:$PGPORT/shop"
 bench_events "$PGURL" 200000
 bench_s3proxy
-S3PID=${BENCH_PIDS[-1]}
+[ -f target/test-classes/dev/lifeboat/testing/FaultProxyControl.class ] || ./mvnw -B -q -ntp test-compile
+mkfifo "$WORK/faults"
+java -cp target/test-classes dev.lifeboat.testing.FaultProxyControl http 127.0.0.1 "$S3PORT" < "$WORK/faults" > "$WORK/faults.log" 2>&1 &
+BENCH_PIDS+=($!)
+exec 7> "$WORK/faults" # held open: the proxy ends with its input
+for _ in $(seq 100); do grep -q '^port ' "$WORK/faults.log" && break; sleep 0.1; done
+PROXYPORT=$(sed -n 's/^port //p' "$WORK/faults.log")
 sqlite3 "$WORK/app.db" "PRAGMA journal_mode=WAL; CREATE TABLE t(id INTEGER PRIMARY KEY, at REAL, v BLOB);" > /dev/null
-{ bench_destination_yaml; cat <<YAML
+{ bench_destination_yaml | sed "s/:$S3PORT\$/:$PROXYPORT/"; cat <<YAML
     request-timeout: 10s
 databases:
   app:
@@ -48,7 +57,7 @@ AGENT_SH=$!
 BENCH_PIDS+=($AGENT_SH)
 for _ in $(seq 150); do curl -sf "http://127.0.0.1:$PORT/q/health/live" > /dev/null && break; sleep 0.2; done
 AGENT=$AGENT_SH # bin/lifeboat execs java
-echo "soak: agent pid $AGENT on port $PORT, $MINUTES min, a ${FAULT_SECONDS}s S3 black hole every ${FAULT_EVERY}s"
+echo "soak: agent pid $AGENT on port $PORT, $MINUTES min, an S3 fault every ${FAULT_EVERY}s (black hole ${FAULT_SECONDS}s, 503 to a third 60s, resets ${FAULT_SECONDS}s, latency 500 ms 60s)"
 
 # The app: 50 commits a second until $WORK/stop exists.
 python3 - "$WORK/app.db" "$WORK/stop" <<'PY' &
@@ -67,15 +76,26 @@ echo "t_s rss_kb fds threads heap_kb" > "$WORK/samples"
 START=$(date +%s)
 END=$((START + MINUTES * 60))
 NEXT_FAULT=$((START + FAULT_EVERY))
+FAULTS=0
+FAULT_ENDS=
 WARMED=$((START + MINUTES * 12)) # the first fifth
 # Thread names with numbers folded (pool-3-thread-7 -> pool-#-thread-#), counted: what grew is what leaks.
 thread_names() { jcmd "$AGENT" Thread.print 2>/dev/null | sed -n 's/^"\([^"]*\)".*/\1/p' | sed 's/[0-9][0-9]*/#/g; s/ /_/g' | sort | uniq -c | sort -k2; }
 while [ "$(date +%s)" -lt "$END" ]; do
   now=$(date +%s)
   if [ "$now" -ge "$NEXT_FAULT" ]; then
-    kill -STOP "$S3PID"; sleep "$FAULT_SECONDS"; kill -CONT "$S3PID"
+    case $((FAULTS % 4)) in
+      0) echo blackhole >&7; fault_for=$FAULT_SECONDS ;;
+      1) echo "errors 503 0.33" >&7; fault_for=60 ;;
+      2) echo reset >&7; fault_for=$FAULT_SECONDS ;;
+      3) echo "latency 500" >&7; fault_for=60 ;;
+    esac
+    FAULTS=$((FAULTS + 1))
+    FAULT_ENDS=$((now + fault_for))
     NEXT_FAULT=$((NEXT_FAULT + FAULT_EVERY))
-    continue
+  fi
+  if [ -n "$FAULT_ENDS" ] && [ "$now" -ge "$FAULT_ENDS" ]; then
+    echo pass >&7; FAULT_ENDS=
   fi
   if [ -n "$WARMED" ] && [ "$now" -ge "$WARMED" ]; then
     jcmd "$AGENT" VM.native_memory baseline > /dev/null 2>&1; thread_names > "$WORK/threads-warm"; WARMED=
@@ -89,6 +109,7 @@ while [ "$(date +%s)" -lt "$END" ]; do
   sleep 10
 done
 
+echo pass >&7
 jcmd "$AGENT" GC.run > /dev/null 2>&1
 jcmd "$AGENT" VM.native_memory summary.diff scale=KB > "$WORK/nmt-diff" 2>&1
 thread_names > "$WORK/threads-end"
@@ -113,6 +134,7 @@ print(f"heap     slope {slope(4) / 1024:+7.2f} MB / 30 min   after GC (last {row
 print(f"fds      slope {slope(2):+7.2f} / 30 min        (last {rows[-1][2]:.0f}; target 0)")
 print(f"threads  slope {slope(3):+7.2f} / 30 min        (last {rows[-1][3]:.0f}; target 0)")
 PY
+echo "soak: faults applied $FAULTS, the proxy's last answer: $(grep '^ok\|^error' "$WORK/faults.log" | tail -1)"
 echo "soak: drills passed $(grep -c 'drill .* of .* passed' "$WORK/agent.log" || true), backups done $(grep -c 'backup .* done' "$WORK/agent.log" || true), sync failures logged $(grep -c 'sync failed\|sync still failing' "$WORK/agent.log" || true), recoveries $(grep -c 'recovered after' "$WORK/agent.log" || true)"
 
 exact=0

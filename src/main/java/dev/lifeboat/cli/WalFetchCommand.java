@@ -9,7 +9,6 @@ import dev.lifeboat.pitr.WalChecksumException;
 import dev.lifeboat.pitr.WalFetch;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
-import dev.lifeboat.store.PrefixedStore;
 import dev.lifeboat.stream.age.AgeKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,7 +66,7 @@ public class WalFetchCommand implements Callable<Integer> {
             LifeboatConfig loaded = config.load();
             String name = database != null ? database : onlyPitrDatabase(loaded);
             DatabaseConfig db = Databases.named(loaded, name, config);
-            try (ObjectStore store = new PrefixedStore(ObjectStores.open(loaded.destinations().get(db.destination())), name + "/")) {
+            try (ObjectStore store = ObjectStores.openUnder(loaded.destinations().get(db.destination()), name + "/")) {
                 WalArchive archive = new WalArchive(store, AgeKeys.identities(db));
                 if (WalFetch.fetch(archive, fileName, target) == WalFetch.Outcome.ABSENT) {
                     err.println("lifeboat wal-fetch: " + fileName + " is not in the archive of " + name);

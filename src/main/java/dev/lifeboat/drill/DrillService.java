@@ -6,7 +6,6 @@ import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
-import dev.lifeboat.store.PrefixedStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -97,7 +96,7 @@ public class DrillService {
     /** The store holding {@code database}'s objects under {@code config}. Callers close it. */
     static ObjectStore storeFor(LifeboatConfig config, String database) throws IOException {
         DatabaseConfig db = config.databases().get(database);
-        return new PrefixedStore(ObjectStores.open(config.destinations().get(db.destination())), database + "/");
+        return ObjectStores.openUnder(config.destinations().get(db.destination()), database + "/");
     }
 
     /**

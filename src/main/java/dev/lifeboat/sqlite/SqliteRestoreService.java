@@ -4,7 +4,6 @@ import dev.lifeboat.UserFacingException;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.store.ObjectStores;
-import dev.lifeboat.store.PrefixedStore;
 import dev.lifeboat.volume.VolumeGuard;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,7 +19,7 @@ public class SqliteRestoreService {
     /** Opens the store holding database {@code name}'s replica under {@code config} (which may not be the active one yet). */
     public static ObjectStore storeFor(LifeboatConfig config, String name) throws IOException {
         var db = config.databases().get(name);
-        return new PrefixedStore(ObjectStores.open(config.destinations().get(db.destination())), name + "/");
+        return ObjectStores.openUnder(config.destinations().get(db.destination()), name + "/");
     }
 
     /**

@@ -21,6 +21,14 @@ public final class ObjectStores {
         };
     }
 
+    /**
+     * A store of the caller's own holding the objects under {@code prefix} of {@code destination}: closing it closes
+     * the client it opened (unlike {@link Destinations#forDatabase}'s views of the shared stores).
+     */
+    public static ObjectStore openUnder(DestinationConfig destination, String prefix) throws IOException {
+        return PrefixedStore.owning(open(destination), prefix);
+    }
+
     /** {@code file:///abs}, {@code file:rel/dir} and {@code file:./rel} are all accepted. */
     static Path filePath(URI uri) {
         if (uri.getPath() != null && !uri.getPath().isEmpty() && uri.getSchemeSpecificPart().startsWith("/")) {

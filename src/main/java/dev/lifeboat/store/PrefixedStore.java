@@ -6,14 +6,30 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
-/** A view of another store in which every key is under {@code prefix}; keys handed out are relative to it. */
+/**
+ * A view of another store in which every key is under {@code prefix}; keys handed out are relative to it. A view made
+ * with the constructor leaves the inner store open on close (its owner, e.g. {@link Destinations}, closes it); one made
+ * by {@link #owning} closes it, so a store opened for one task does not outlive it (an S3 client left unclosed keeps
+ * its threads for the life of the process).
+ */
 public final class PrefixedStore implements ObjectStore {
     private final ObjectStore inner;
     private final String prefix;
+    private final boolean ownsInner;
 
     public PrefixedStore(ObjectStore inner, String prefix) {
+        this(inner, prefix, false);
+    }
+
+    private PrefixedStore(ObjectStore inner, String prefix, boolean ownsInner) {
         this.inner = inner;
         this.prefix = prefix.endsWith("/") ? prefix : prefix + "/";
+        this.ownsInner = ownsInner;
+    }
+
+    /** A view that owns {@code inner}: closing the view closes it. */
+    public static PrefixedStore owning(ObjectStore inner, String prefix) {
+        return new PrefixedStore(inner, prefix, true);
     }
 
     @Override
@@ -81,9 +97,11 @@ public final class PrefixedStore implements ObjectStore {
         inner.checkReachable();
     }
 
-    /** The shared store stays open: {@link Destinations} owns it. */
     @Override
     public void close() {
+        if (ownsInner) {
+            inner.close();
+        }
     }
 
     private ObjectInfo relative(ObjectInfo info) {

@@ -45,6 +45,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -62,6 +64,13 @@ public final class S3Store implements ObjectStore {
     private static final int DELETE_BATCH = 1000;
     /** Attempts of one call: a 503 SlowDown or a lost connection is retried, a dead endpoint fails the call. */
     static final int ATTEMPTS = 4;
+
+    /**
+     * The timers of every client's attempt timeouts, shared: left to itself the SDK gives each client a pool that grows
+     * to five threads (and the threads of a client never closed outlive it). A timer only aborts a late request, so one
+     * daemon thread serves them all; the SDK leaves an executor it was given running when a client closes.
+     */
+    private static final ScheduledExecutorService TIMEOUTS = sharedTimeouts();
 
     private final S3Client s3;
     private final String bucket;
@@ -96,7 +105,8 @@ public final class S3Store implements ObjectStore {
                         .socketTimeout(d.requestTimeout()))
                 // The socket timeout bounds each read; this bounds the whole attempt (a trickling answer, a part
                 // upload into a black hole), so no caller waits longer than the SDK's retries of it.
-                .overrideConfiguration(o -> o.apiCallAttemptTimeout(d.requestTimeout()).retryStrategy(retries()))
+                .overrideConfiguration(o -> o.apiCallAttemptTimeout(d.requestTimeout()).retryStrategy(retries())
+                        .scheduledExecutorService(TIMEOUTS))
                 .region(Region.of(d.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(d.pathStyle())
@@ -124,6 +134,12 @@ public final class S3Store implements ObjectStore {
      */
     private static RetryStrategy retries() {
         return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(ATTEMPTS).circuitBreakerEnabled(false).build();
+    }
+
+    private static ScheduledExecutorService sharedTimeouts() {
+        var timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("s3-attempt-timeouts").factory());
+        timers.setRemoveOnCancelPolicy(true); // an attempt that finished in time leaves no timer queued behind it
+        return timers;
     }
 
     private static String text(Duration d) {

@@ -110,7 +110,7 @@ class PitrDrillTest {
     }
 
     static ObjectStore store() throws IOException {
-        return new PrefixedStore(ObjectStores.open(config.destinations().get("main")), "app/");
+        return ObjectStores.openUnder(config.destinations().get("main"), "app/");
     }
 
     static WalArchive archive() {

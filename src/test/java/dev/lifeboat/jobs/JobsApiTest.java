@@ -137,7 +137,7 @@ class JobsApiTest {
         assertTrue(done.getLong("progress.bytes") > seen[0], "bytes grew past " + seen[0] + ": " + done.prettify());
         assertTrue(done.getLong("progress.bytes") > 6_000_000, done.prettify());
         assertEquals("done", done.getString("progress.phase"));
-        try (ObjectStore store = new PrefixedStore(ObjectStores.open(active.get().destinations().get("main")), "shop/")) {
+        try (ObjectStore store = ObjectStores.openUnder(active.get().destinations().get("main"), "shop/")) {
             List<Manifest> manifests = new BackupCatalog(store).list();
             assertEquals(1, manifests.size(), "one backup, one pg_dump: " + manifests);
             assertEquals(manifests.get(0).id(), done.getString("result.backupId"));
@@ -226,7 +226,7 @@ class JobsApiTest {
             JobsEnvironment.pgProxy.pass();
             JsonPath done = awaitEnd(id);
             assertEquals("succeeded", done.getString("state"), done.prettify());
-            try (ObjectStore store = new PrefixedStore(ObjectStores.open(active.get().destinations().get("main")), "shop/")) {
+            try (ObjectStore store = ObjectStores.openUnder(active.get().destinations().get("main"), "shop/")) {
                 assertEquals(3, new BackupCatalog(store).list().size(), "the two backups of the API, then the scheduled one");
             }
         } finally {

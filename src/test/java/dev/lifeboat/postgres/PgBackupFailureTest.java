@@ -49,7 +49,7 @@ class PgBackupFailureTest {
     PgBackupScheduler scheduler;
 
     static BackupCatalog catalog(LifeboatConfig config, String db) throws IOException {
-        return new BackupCatalog(new PrefixedStore(ObjectStores.open(config.destinations().get("main")), db + "/"));
+        return new BackupCatalog(ObjectStores.openUnder(config.destinations().get("main"), db + "/"));
     }
 
     @Test

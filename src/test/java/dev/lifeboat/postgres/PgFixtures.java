@@ -30,7 +30,7 @@ final class PgFixtures {
 
     static ObjectStore store(LifeboatConfig config, String database) throws IOException {
         var db = config.databases().get(database);
-        return new PrefixedStore(ObjectStores.open(config.destinations().get(db.destination())), database + "/");
+        return ObjectStores.openUnder(config.destinations().get(db.destination()), database + "/");
     }
 
     static PgBackup backup(LifeboatConfig config, String database) throws IOException {

@@ -87,6 +87,23 @@ class S3StoreTest extends ObjectStoreContract {
         assertEquals("s3://contract/prefix/in/bucket/app/ at " + s3.endpoint(), new PrefixedStore(store, "app").describe());
     }
 
+    /** A drill or a restore opens a store of its own per run: hundreds over days must not leave threads behind. */
+    @Test
+    void storesOpenedForOneTaskLeaveNoThreadsBehind() throws IOException {
+        long before = sdkThreads();
+        for (int i = 0; i < 12; i++) {
+            try (ObjectStore own = ObjectStores.openUnder(destination("contract", "prefix/in/bucket", false), "app/")) {
+                own.putBytes(p + "task-" + i, new byte[] {1}); // a call arms the SDK's attempt timer
+                assertTrue(own.stat(p + "task-" + i).isPresent());
+            }
+        }
+        assertEquals(before, sdkThreads(), "threads of the SDK's own timer pools");
+    }
+
+    private static long sdkThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("sdk-")).count();
+    }
+
     @Test
     void missingBucketIsReportedByName() throws IOException {
         try (ObjectStore missing = ObjectStores.open(destination("no-such-bucket", "", false))) {
