@@ -24,7 +24,7 @@ import java.util.List;
  * @param finishedAt     drill end (after the scratch copy was removed)
  * @param restoreMillis  download + verify + restore time: the recovery time objective this backup achieves (RTO)
  * @param durationMillis the whole drill, checks and clean-up included
- * @param rpoSeconds     age of the restored data at the drill's start (startedAt − backupTime): the recovery point (RPO)
+ * @param rpoSeconds     age of the restored data at the drill's start (startedAt − backupTime, 0 for data newer than that): the recovery point (RPO)
  * @param storedBytes    bytes downloaded from the destination
  * @param restoredBytes  bytes of the restored database (SQLite file size; PostgreSQL {@code pg_database_size}); -1 when unknown
  * @param scratch        where the scratch copy lived (database name on a server without credentials, or a path)
@@ -56,5 +56,13 @@ public record DrillRecord(String id, String database, String type, String trigge
     @JsonIgnore
     public CheckResult firstFailedCheck() {
         return checks == null ? null : checks.stream().filter(c -> !c.passed()).findFirst().orElse(null);
+    }
+
+    /**
+     * The age of data from {@code backupTime} at a drill's start. A drill that waited (for a connection, say) may
+     * restore a backup made after it started: that data was not old, so 0, never negative.
+     */
+    static long rpoSeconds(Instant backupTime, Instant drillStartedAt) {
+        return Math.max(0, Duration.between(backupTime, drillStartedAt).toSeconds());
     }
 }

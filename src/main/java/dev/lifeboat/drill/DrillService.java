@@ -274,7 +274,7 @@ public class DrillService {
     private DrillRecord record(String id, String database, DatabaseConfig db, String trigger, Instant startedAt, DrillRun run, DrillException outcome) {
         Instant finishedAt = Instant.now();
         String result = outcome == null ? DrillRecord.PASSED : outcome.refused() ? DrillRecord.REFUSED : DrillRecord.FAILED;
-        Long rpo = run != null && run.backupTime != null ? Duration.between(run.backupTime, startedAt).toSeconds() : null;
+        Long rpo = run != null && run.backupTime != null ? DrillRecord.rpoSeconds(run.backupTime, startedAt) : null;
         return new DrillRecord(id, database, db.type().configName(), trigger, result,
                 run == null ? null : run.backupId, run == null ? null : run.backupTime, startedAt, finishedAt,
                 run == null ? null : run.restoreMillis, Duration.between(startedAt, finishedAt).toMillis(), rpo,
