@@ -177,8 +177,9 @@ public class ReplicationService {
             boolean before = lease.mayWrite();
             if (lease.refresh() != before) {
                 WriterLease.Status s = lease.status();
-                LOG.infof("sqlite %s: replica lease %s%s", name, before ? "lost; standing by" : "taken; replicating",
-                        before && s.holder() != null ? " (held by " + s.holder() + ")" : "");
+                String lost = "standby".equals(s.state()) ? "lost; standing by (held by " + s.holder() + ")"
+                        : "not renewed; shipping paused until it is" + (s.error() == null ? "" : " (" + s.error() + ")");
+                LOG.infof("sqlite %s: replica lease %s", name, before ? lost : "taken; replicating");
             }
         }, 0, lease.renewInterval().toMillis(), TimeUnit.MILLISECONDS));
         return lease;

@@ -146,8 +146,10 @@ public final class WriterLease {
                 return mayWrite();
             }
             Record other = decode(current.get().content());
-            seen = other;
             boolean ours = holder.equals(other.holder()) && !other.released();
+            // Our own record (a renewal that landed although its answer was lost, then retaking it failed) is nobody
+            // else's lease: this agent does not stand by for itself, it waits to renew (status "unknown").
+            seen = ours ? null : other;
             boolean free = other.released() || ours || deadOnThisMachine(other.holder());
             if (!free && !current.get().version().equals(watchedVersion)) {
                 watchedVersion = current.get().version();

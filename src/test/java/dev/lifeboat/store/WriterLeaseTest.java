@@ -64,4 +64,40 @@ class WriterLeaseTest {
         assertTrue(a.refresh(), "a released lease is taken at once");
         assertEquals("machine-b/pid 2/t (released)", a.takeOverFrom());
     }
+
+    /**
+     * The soak's S3 black hole: a renewal reached the store but its answer was lost (the attempt timed out), so the
+     * lease's version moved on; the next renewal is refused and retaking the (own) lease fails too. The agent must not
+     * stand by for itself (a standby lets go of the database): it waits to renew and takes its lease back.
+     */
+    @Test
+    void aRenewalWhoseAnswerWasLostNeverMakesTheHolderStandByForItself() throws Exception {
+        FileStore files = new FileStore(dir);
+        boolean[] loseAnswers = {false};
+        ObjectStore flaky = new dev.lifeboat.testing.ForwardingStore(files) {
+            @Override
+            public java.util.Optional<String> replaceIfMatch(String key, String version, byte[] content) throws java.io.IOException {
+                java.util.Optional<String> result = delegate.replaceIfMatch(key, version, content);
+                if (loseAnswers[0] && result.isPresent()) {
+                    throw new java.io.IOException("Read timed out (the write landed)");
+                }
+                return result;
+            }
+        };
+        AtomicLong clock = new AtomicLong(1_000_000_000_000L);
+        WriterLease lease = new WriterLease(flaky, "machine-a/pid 1/t", "machine-a:/data/app.db", TTL, clock::get);
+        assertTrue(lease.refresh());
+
+        loseAnswers[0] = true;
+        clock.addAndGet(TTL.toNanos() / 3);
+        lease.refresh(); // the renewal lands, its answer is lost
+        clock.addAndGet(TTL.toNanos() / 3);
+        assertFalse(lease.refresh(), "refused (the version moved on), and retaking the own lease loses its answer too");
+        assertEquals("unknown", lease.status().state(), "waiting to renew, not standing by for itself");
+        assertNull(lease.status().holder());
+
+        loseAnswers[0] = false;
+        assertTrue(lease.refresh(), "its own lease is taken back once the store answers");
+        assertNull(lease.takeOverFrom(), "from the same source: not a take-over");
+    }
 }
