@@ -5,9 +5,9 @@ import dev.lifeboat.config.DatabaseConfig;
 import dev.lifeboat.config.DatabaseType;
 import dev.lifeboat.config.LifeboatConfig;
 import dev.lifeboat.runtime.AgentStarted;
-import dev.lifeboat.runtime.DaemonScheduler;
 import dev.lifeboat.runtime.FailureLog;
 import dev.lifeboat.runtime.Human;
+import dev.lifeboat.runtime.LanePool;
 import dev.lifeboat.runtime.TrackedRun;
 import dev.lifeboat.store.WriterLease;
 import dev.lifeboat.volume.VolumeGuard;
@@ -24,20 +24,26 @@ import org.jboss.logging.MDC;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Replicates every configured SQLite database while the agent (or {@code lifeboat run}) runs: one
- * {@link Replicator} and one thread per database, syncing every {@code sync-interval}. A graceful stop makes a
- * final sync. Reports each database's {@link ReplicationStatus} for the status API and these metrics
+ * {@link Replicator} per database, syncing every {@code sync-interval}. A graceful stop makes a final sync.
+ *
+ * <p>Threads: all databases share one {@link LanePool} of at most {@link #THREADS} threads ({@code lifeboat-sqlite-N})
+ * and its timer thread. Each database has two lanes: its syncs (and the snapshots asked for, between two syncs: one
+ * at a time, never overlapping) and its lease renewals (apart from the syncs, so a long upload cannot let the lease
+ * lapse). A database whose destination hangs holds at most two threads until its requests time out, and the others
+ * go on; an idle agent keeps one or two threads however many databases it replicates (a thread per database cost
+ * ~130 KB of stack and thread-local buffers each, for syncs that take a few milliseconds a second). Reports each database's {@link ReplicationStatus} for the status API and these metrics
  * (tag {@code database}): {@code lifeboat_sqlite_replication_lag_seconds}, {@code lifeboat_sqlite_wal_bytes},
  * {@code lifeboat_sqlite_wal_index}, {@code lifeboat_sqlite_wal_offset_bytes},
  * {@code lifeboat_sqlite_last_snapshot_timestamp_seconds}, and counters {@code lifeboat_sqlite_syncs_total},
@@ -63,7 +69,18 @@ public class ReplicationService {
     private final Set<String> metered = ConcurrentHashMap.newKeySet();
     /** Per database: a refusing volume guard (asked again every {@link #GUARD_RETRY}) is logged once, then once a minute. */
     private final Map<String, FailureLog> guardFailures = new ConcurrentHashMap<>();
-    private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
+    /**
+     * At most this many threads sync, snapshot and renew leases for all databases. They start only when a lane waits
+     * and none is free, so the cap matters only when destinations hang: four databases whose destination does
+     * (a sync and a lease renewal each) still leave the others none, until their requests time out.
+     */
+    static final int THREADS = 8;
+    /** The threads of all databases' lanes; started by {@link #start}, ended by {@link #stop}. */
+    private LanePool pool;
+    /** Each replicated database's lane: its syncs and the snapshots asked for, one at a time. */
+    private final Map<String, LanePool.Lane> syncLanes = new ConcurrentHashMap<>();
+    /** Each database's sync ticks, every sync-interval. */
+    private final Map<String, ScheduledFuture<?>> syncTicks = new ConcurrentHashMap<>();
     /** Databases the volume guard refused, with the reason shown in status. */
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
     /** Each database's lag over the last hour, sampled after every sync; outlives re-created replicators. */
@@ -74,13 +91,11 @@ public class ReplicationService {
     static java.time.Duration GUARD_WHILE_RUNNING = java.time.Duration.ofSeconds(10);
     /** Per database, the snapshot asked for and not yet taken: a second request joins it. */
     private final Map<String, TrackedRun<Replicator.SnapshotTaken>> snapshotRuns = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService guardRetries = DaemonScheduler.named("lifeboat-sqlite-guard");
     /** Each database's writer lease in its replica: only the holder syncs (one writer per replica). */
     private final Map<String, WriterLease> leases = new ConcurrentHashMap<>();
-    /** Renews the leases apart from the syncs, so that a long snapshot upload cannot let a lease lapse. */
-    /** Renews every database's lease apart from the syncs; started with the first lease, ended by {@link #stop()}. */
-    private ScheduledExecutorService leaseThread;
-    private final Map<String, java.util.concurrent.ScheduledFuture<?>> leaseRenewals = new ConcurrentHashMap<>();
+    /** Each database's lease renewals: a lane of their own, so a long upload cannot let a lease lapse. */
+    private final Map<String, LanePool.Lane> leaseLanes = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledFuture<?>> leaseRenewals = new ConcurrentHashMap<>();
 
     void onAgentStarted(@Observes AgentStarted started) {
         start(started.config());
@@ -91,17 +106,24 @@ public class ReplicationService {
      * itself (not the shared {@code Destinations} cache, which may hold stores opened before it was installed).
      */
     public synchronized void start(LifeboatConfig config) {
-        config.databases().forEach((name, db) -> {
-            if (db.type() != DatabaseType.SQLITE || replicators.containsKey(name)) {
-                return;
-            }
+        if (pool == null) {
+            pool = new LanePool("lifeboat-sqlite", THREADS);
+        }
+        var starting = config.databases().entrySet().stream()
+                .filter(e -> e.getValue().type() == DatabaseType.SQLITE && !replicators.containsKey(e.getKey())).toList();
+        int[] nth = {0};
+        starting.forEach(entry -> {
+            String name = entry.getKey();
+            DatabaseConfig db = entry.getValue();
+            // Spread the databases' ticks over the interval: bursts of simultaneous syncs would start extra threads.
+            Duration firstSync = db.syncInterval().multipliedBy(nth[0]++).dividedBy(starting.size());
             try {
                 VolumeGuard.of(config).requireMounted(Path.of(db.path().orElseThrow()));
             } catch (UserFacingException refused) {
                 // Never replicate (or create a shadow WAL) on a path whose volume is missing; try again later.
                 refusals.put(name, refused.getMessage());
                 guardFailures(name).failed(refused.getMessage() + " (not replicated; retrying every " + Human.duration(GUARD_RETRY) + ")");
-                guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+                retryLater(config);
                 return;
             }
             refusals.remove(name);
@@ -115,46 +137,25 @@ public class ReplicationService {
                 if (metered.add(name)) {
                     registerMetrics(name);
                 }
-                ScheduledExecutorService thread = DaemonScheduler.named("lifeboat-sqlite-" + name);
-                threads.put(name, thread);
+                LanePool.Lane lane = pool.lane(name);
+                syncLanes.put(name, lane);
                 Path file = Path.of(db.path().orElseThrow());
                 WriterLease lease = leases.get(name);
                 if (lease == null) {
-                    lease = newLease(config, name, file);
+                    lease = newLease(config, name, file, firstSync);
                     leases.put(name, lease);
                 }
                 WriterLease leased = lease;
                 long[] lastGuard = {System.nanoTime()};
                 LagRing lagRing = lagRings.computeIfAbsent(name, n -> new LagRing());
-                thread.scheduleAtFixedRate(() -> {
-                    MDC.put(TrackedRun.MDC_DATABASE, name); // this thread works for this database only
-                    // The volume can vanish while we run (unmounted, remounted read-only): re-check it now and then,
-                    // and stop rather than recreate a shadow WAL on the machine's root filesystem.
-                    if (System.nanoTime() - lastGuard[0] >= GUARD_WHILE_RUNNING.toNanos()) {
-                        lastGuard[0] = System.nanoTime();
-                        try {
-                            VolumeGuard.of(config).requireMounted(file);
-                        } catch (UserFacingException refused) {
-                            halt(name, config, refused);
-                            return;
-                        }
+                syncTicks.put(name, lane.every(firstSync, db.syncInterval(), () -> {
+                    MDC.put(TrackedRun.MDC_DATABASE, name);
+                    try {
+                        tick(name, config, file, r, leased, lastGuard, lagRing);
+                    } finally {
+                        MDC.remove(TrackedRun.MDC_DATABASE); // the thread serves other databases next
                     }
-                    if (!leased.mayWrite()) {
-                        if ("standby".equals(leased.status().state())) {
-                            standBy(r, leased);
-                        } else {
-                            awaitRenewal(r, leased);
-                        }
-                        return;
-                    }
-                    String from = leased.takeOverFrom();
-                    if (from != null) {
-                        // Another machine wrote since this one's shadow state was made: never continue an older generation.
-                        r.startNewGeneration("took the replica over from " + from);
-                    }
-                    r.sync();
-                    lagRing.record(System.currentTimeMillis(), r.stats().lag().toMillis() / 1000.0);
-                }, 0, db.syncInterval().toMillis(), TimeUnit.MILLISECONDS);
+                }));
                 LOG.infof("replicating sqlite database %s (%s) every %s", name, r.database(), db.syncInterval());
             } catch (IOException e) {
                 LOG.errorf("cannot replicate sqlite database %s: %s", name, e.getMessage());
@@ -162,18 +163,63 @@ public class ReplicationService {
         });
     }
 
+    /** One tick of database {@code name}: the volume re-checked now and then, the lease obeyed, a sync, the lag sampled. */
+    private void tick(String name, LifeboatConfig config, Path file, Replicator r, WriterLease leased, long[] lastGuard, LagRing lagRing) {
+        // The volume can vanish while we run (unmounted, remounted read-only): re-check it now and then,
+        // and stop rather than recreate a shadow WAL on the machine's root filesystem.
+        if (System.nanoTime() - lastGuard[0] >= GUARD_WHILE_RUNNING.toNanos()) {
+            lastGuard[0] = System.nanoTime();
+            try {
+                VolumeGuard.of(config).requireMounted(file);
+            } catch (UserFacingException refused) {
+                halt(name, config, refused);
+                return;
+            }
+        }
+        if (!leased.mayWrite()) {
+            if ("standby".equals(leased.status().state())) {
+                standBy(r, leased);
+            } else {
+                awaitRenewal(r, leased);
+            }
+            return;
+        }
+        String from = leased.takeOverFrom();
+        if (from != null) {
+            // Another machine wrote since this one's shadow state was made: never continue an older generation.
+            r.startNewGeneration("took the replica over from " + from);
+        }
+        r.sync();
+        lagRing.record(System.currentTimeMillis(), r.stats().lag().toMillis() / 1000.0);
+    }
+
+    /** Runs {@link #start} again after {@link #GUARD_RETRY}, unless this service is stopped by then. */
+    private void retryLater(LifeboatConfig config) {
+        LanePool current = pool;
+        if (current == null) {
+            return; // stopped
+        }
+        current.lane("guard").after(GUARD_RETRY, () -> {
+            synchronized (this) {
+                if (pool == current) {
+                    start(config);
+                }
+            }
+        });
+    }
+
     /**
-     * Opens database {@code name}'s lease and renews it every third of its TTL; the first attempt runs at once. Source
-     * is this machine and the database file: the same file after a restart may resume its generation.
+     * Opens database {@code name}'s lease and renews it every third of its TTL from {@code first} on (with the
+     * database's first sync: spread like the syncs, so renewals do not come in bursts). Source is this machine and the
+     * database file: the same file after a restart may resume its generation.
      */
-    private WriterLease newLease(LifeboatConfig config, String name, Path file) throws IOException {
+    private WriterLease newLease(LifeboatConfig config, String name, Path file, Duration first) throws IOException {
         WriterLease lease = new WriterLease(SqliteRestoreService.storeFor(config, name), WriterLease.thisProcess(),
                     WriterLease.thisMachine() + ":" + file.toAbsolutePath(),
                     config.destinations().get(config.databases().get(name).destination()).leaseTtl());
-        if (leaseThread == null) {
-            leaseThread = DaemonScheduler.named("lifeboat-sqlite-lease");
-        }
-        leaseRenewals.put(name, leaseThread.scheduleWithFixedDelay(() -> {
+        LanePool.Lane lane = pool.lane(name + " lease");
+        leaseLanes.put(name, lane);
+        leaseRenewals.put(name, lane.every(first, lease.renewInterval(), () -> {
             boolean before = lease.mayWrite();
             if (lease.refresh() != before) {
                 WriterLease.Status s = lease.status();
@@ -181,7 +227,7 @@ public class ReplicationService {
                         : "not renewed; shipping paused until it is" + (s.error() == null ? "" : " (" + s.error() + ")");
                 LOG.infof("sqlite %s: replica lease %s", name, before ? lost : "taken; replicating");
             }
-        }, 0, lease.renewInterval().toMillis(), TimeUnit.MILLISECONDS));
+        }));
         return lease;
     }
 
@@ -207,19 +253,23 @@ public class ReplicationService {
     private synchronized void halt(String name, LifeboatConfig config, UserFacingException refused) {
         refusals.put(name, refused.getMessage());
         guardFailures(name).failed(refused.getMessage() + " (replication stopped; retrying every " + Human.duration(GUARD_RETRY) + ")");
-        ScheduledExecutorService thread = threads.remove(name);
-        if (thread != null) {
-            thread.shutdown(); // called from that thread: no wait, the current sync is the last
+        ScheduledFuture<?> tick = syncTicks.remove(name);
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        LanePool.Lane lane = syncLanes.remove(name);
+        if (lane != null) {
+            lane.close(); // called from that lane: no wait, the current sync is the last
         }
         Replicator r = replicators.remove(name);
         if (r != null) {
             r.close();
         }
-        guardRetries.schedule(() -> start(config), GUARD_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        retryLater(config);
     }
 
     /**
-     * Takes a snapshot of sqlite database {@code name} now, on its sync thread (between two syncs), or joins the one
+     * Takes a snapshot of sqlite database {@code name} now, in its sync lane (between two syncs), or joins the one
      * asked for and not yet taken. The run fails at once, saying why, when the database is not being replicated.
      */
     public TrackedRun.Claim<Replicator.SnapshotTaken> snapshotOrJoin(String name, String trigger) {
@@ -228,14 +278,14 @@ public class ReplicationService {
         if (held != null) {
             return new TrackedRun.Claim<>(held, true);
         }
-        ScheduledExecutorService thread = threads.get(name);
+        LanePool.Lane lane = syncLanes.get(name);
         Replicator r = replicators.get(name);
         try {
-            if (thread == null || r == null) {
+            if (lane == null || r == null) {
                 throw new UserFacingException("sqlite database " + name + " is not being replicated by this agent"
                         + Optional.ofNullable(refusals.get(name)).map(why -> ": " + why).orElse(""));
             }
-            thread.execute(() -> {
+            lane.execute(() -> {
                 Replicator.SnapshotTaken taken = null;
                 Exception failure = null;
                 try (TrackedRun.LogScope ignored = fresh.logScope()) {
@@ -271,37 +321,66 @@ public class ReplicationService {
                 Replicator.Settings.DEFAULT_CHECKPOINT_PAGES, Replicator.Settings.DEFAULT_TRUNCATE_WAL_BYTES);
     }
 
-    /** Stops the sync threads and ships what is left, waiting for a sync in progress. */
-    public synchronized void stop() {
-        threads.forEach((name, thread) -> {
-            thread.shutdown();
-            try {
-                if (!thread.awaitTermination(60, TimeUnit.SECONDS)) {
+    /**
+     * Stops the syncs and ships what is left, waiting for a sync in progress, then ends the threads. A sync that halts
+     * its database meanwhile (the volume guard) takes this service's lock: the waiting is done without it.
+     */
+    public void stop() {
+        LanePool stopping;
+        Map<String, LanePool.Lane> lanes;
+        Map<String, LanePool.Lane> leaseLanesNow;
+        synchronized (this) {
+            stopping = pool;
+            pool = null; // guard retries scheduled before the stop start nothing
+            syncTicks.values().forEach(tick -> tick.cancel(false));
+            syncTicks.clear();
+            leaseRenewals.values().forEach(renewal -> renewal.cancel(false)); // else one would take the lease again after release
+            leaseRenewals.clear();
+            lanes = Map.copyOf(syncLanes);
+            syncLanes.clear();
+            leaseLanesNow = Map.copyOf(leaseLanes);
+            leaseLanes.clear();
+        }
+        if (stopping == null) {
+            return;
+        }
+        try {
+            for (var entry : lanes.entrySet()) {
+                String name = entry.getKey();
+                if (!entry.getValue().closeAndAwait(Duration.ofSeconds(60))) {
                     LOG.warnf("sqlite %s: sync did not finish in 60 s", name);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                LanePool.Lane leaseLane = leaseLanesNow.get(name);
+                if (leaseLane != null && !leaseLane.closeAndAwait(Duration.ofSeconds(60))) {
+                    LOG.warnf("sqlite %s: lease renewal did not finish in 60 s", name);
+                }
+                Replicator r = replicators.get(name);
+                WriterLease lease = leases.remove(name);
+                if (r == null || lease != null && !lease.mayWrite()) {
+                    continue; // halted by the volume guard meanwhile, or another agent writes this replica
+                }
+                r.finalSync(false);
+                if (lease != null) {
+                    lease.release();
+                }
+                LOG.infof("sqlite %s: final sync done (generation %s, index %08x, offset %d)", name, r.stats().generation,
+                        r.stats().index, r.stats().offset);
             }
-            Replicator r = replicators.get(name);
-            WriterLease lease = leases.remove(name);
-            var renewal = leaseRenewals.remove(name);
-            if (renewal != null) {
-                renewal.cancel(false); // else it would take the lease again after release
+            for (var entry : leaseLanesNow.entrySet()) {
+                if (!lanes.containsKey(entry.getKey()) && entry.getValue().closeAndAwait(Duration.ofSeconds(60))) {
+                    WriterLease lease = leases.remove(entry.getKey()); // halted by the volume guard: let another agent take over
+                    if (lease != null) {
+                        lease.release();
+                    }
+                }
             }
-            if (lease != null && !lease.mayWrite()) {
-                return; // another agent writes this replica
+            stopping.shutdown();
+            if (!stopping.awaitTermination(Duration.ofSeconds(10))) {
+                LOG.warnf("sqlite: a replication thread still runs 10 s after the stop");
             }
-            r.finalSync(false);
-            if (lease != null) {
-                lease.release();
-            }
-            LOG.infof("sqlite %s: final sync done (generation %s, index %08x, offset %d)", name, r.stats().generation,
-                    r.stats().index, r.stats().offset);
-        });
-        threads.clear();
-        if (leaseThread != null && leaseRenewals.isEmpty()) {
-            leaseThread.shutdown();
-            leaseThread = null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping.shutdown();
         }
     }
 

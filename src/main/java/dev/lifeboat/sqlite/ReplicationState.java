@@ -5,7 +5,7 @@ import java.time.Instant;
 /**
  * What one {@link Replicator} knows between syncs about its database's WAL, its shadow files and its replica: the
  * one place the copy, continuity, checkpoint, snapshot and ship steps read and move forward. Plain fields, touched
- * only by the replicator's sync thread (see {@link Replicator}); nothing here is published to other threads
+ * only by the replicator's syncs, one at a time (see {@link Replicator}); nothing here is published to other threads
  * ({@link ReplicaStats} and the {@link ShippedLedger} are).
  */
 final class ReplicationState {

@@ -13,8 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Continuous replication of one SQLite database into a Litestream-0.3-layout replica. Not thread-safe: one thread
- * calls {@link #sync()} every sync interval (see {@link ReplicationService}).
+ * Continuous replication of one SQLite database into a Litestream-0.3-layout replica. Not thread-safe: one thread at
+ * a time calls {@link #sync()} every sync interval (the database's lane in {@link ReplicationService}, whose hand-over
+ * from one pool thread to the next orders the calls).
  *
  * <h2>How frames are kept safe</h2>
  * Lifeboat holds a read transaction on the database at all times except inside its own checkpoints. SQLite cannot
@@ -81,7 +82,7 @@ public final class Replicator implements AutoCloseable {
     private final ReplicaCodec codec;
     /** The last sync failed for lack of space on the volume: see {@link OutOfSpace}. */
     private boolean outOfSpace;
-    /** Why a new generation was asked for (the audit found the replica damaged), until the sync thread starts it. */
+    /** Why a new generation was asked for (the audit found the replica damaged), until the next sync starts it. */
     private volatile String newGenerationRequest;
 
     public Replicator(String name, Path db, ObjectStore store, Settings settings) {
@@ -228,7 +229,7 @@ public final class Replicator implements AutoCloseable {
 
     /**
      * Syncs, then takes a snapshot of everything committed so far (replacing the current index's) and ships what
-     * follows it: asked for over the API. Must run on the sync thread, like {@link #sync()}; throws when the database
+     * follows it: asked for over the API. Must run in the sync lane, like {@link #sync()}; throws when the database
      * cannot be read or the upload fails (the next sync then starts over as after any failed sync).
      */
     public SnapshotTaken snapshotNow() throws IOException {

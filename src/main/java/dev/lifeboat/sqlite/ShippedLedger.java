@@ -7,7 +7,7 @@ import java.util.TreeMap;
 /**
  * What the replicator has shipped into its current generation since the newest snapshot, in a few numbers per WAL
  * index (count, bytes and last offset of its segments): enough for {@link ReplicaAudit} to notice a missing or
- * truncated object in a listing without keeping a key per segment. Written by the sync thread, read by the audit.
+ * truncated object in a listing without keeping a key per segment. Written by the syncs, read by the audit.
  * A generation becomes current only once its snapshot is shipped: until then the audit keeps checking the previous
  * one, which is what a restore would read.
  */
