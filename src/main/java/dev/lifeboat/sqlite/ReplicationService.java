@@ -71,8 +71,8 @@ public class ReplicationService {
     private final Map<String, FailureLog> guardFailures = new ConcurrentHashMap<>();
     /**
      * At most this many threads sync, snapshot and renew leases for all databases. They start only when a lane waits
-     * and none is free, so the cap matters only when destinations hang: four databases whose destination does
-     * (a sync and a lease renewal each) still leave the others none, until their requests time out.
+     * and none is free, so the cap matters only when destinations hang: a database whose destination hangs holds two
+     * (its sync and its lease renewal) until its requests time out; four such databases would hold all eight.
      */
     static final int THREADS = 8;
     /** The threads of all databases' lanes; started by {@link #start}, ended by {@link #stop}. */
