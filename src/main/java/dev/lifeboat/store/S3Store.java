@@ -498,8 +498,12 @@ public final class S3Store implements ObjectStore {
                 throw new IllegalStateException("upload of " + key + " already finished");
             }
             if (uploadId == null) {
-                byte[] body = java.util.Arrays.copyOf(buffer, filled);
-                call(() -> s3.putObject(b -> b.bucket(bucket).key(fullKey(key)), RequestBody.fromBytes(body)), "put " + key);
+                // Straight from the buffer: a copy (and RequestBody.fromBytes's own copy) put two more part-sized
+                // arrays per object into the old generation under a busy writer (SQLite segments are single PUTs).
+                byte[] body = buffer;
+                int length = filled;
+                call(() -> s3.putObject(b -> b.bucket(bucket).key(fullKey(key)).contentLength((long) length), RequestBody.fromContentProvider(
+                        () -> new java.io.ByteArrayInputStream(body, 0, length), length, "application/octet-stream")), "put " + key);
             } else {
                 if (filled > 0) {
                     flushPart();
