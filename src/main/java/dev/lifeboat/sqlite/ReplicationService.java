@@ -77,6 +77,8 @@ public class ReplicationService {
     static final int THREADS = 8;
     /** The threads of all databases' lanes; started by {@link #start}, ended by {@link #stop}. */
     private LanePool pool;
+    /** Their names' stem (a test running beside an agent in the same JVM tells its own threads by another). */
+    String threadNames = "lifeboat-sqlite";
     /** Each replicated database's lane: its syncs and the snapshots asked for, one at a time. */
     private final Map<String, LanePool.Lane> syncLanes = new ConcurrentHashMap<>();
     /** Each database's sync ticks, every sync-interval. */
@@ -107,7 +109,7 @@ public class ReplicationService {
      */
     public synchronized void start(LifeboatConfig config) {
         if (pool == null) {
-            pool = new LanePool("lifeboat-sqlite", THREADS);
+            pool = new LanePool(threadNames, THREADS);
         }
         var starting = config.databases().entrySet().stream()
                 .filter(e -> e.getValue().type() == DatabaseType.SQLITE && !replicators.containsKey(e.getKey())).toList();

@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * databases), and a database whose destination hangs does not stall the others' syncs, nor their lease renewals.
  */
 class ReplicationThreadsTest {
+    private static final String THREADS = "lifeboat-sqlite-threads-test";
+
     @TempDir
     Path dir;
 
@@ -30,6 +32,7 @@ class ReplicationThreadsTest {
         List<TestDb> apps = new ArrayList<>();
         ReplicationService service = new ReplicationService();
         service.registry = new SimpleMeterRegistry();
+        service.threadNames = THREADS; // an agent started by a Quarkus test may replicate in this JVM too
         try {
             for (int i = 0; i < 20; i++) {
                 apps.add(new TestDb(dir.resolve("app" + i + ".db")));
@@ -77,6 +80,7 @@ class ReplicationThreadsTest {
             List<TestDb> apps = new ArrayList<>();
             ReplicationService service = new ReplicationService();
             service.registry = new SimpleMeterRegistry();
+            service.threadNames = THREADS;
             try (TestDb slow = new TestDb(dir.resolve("slow.db"))) {
                 for (int i = 0; i < 4; i++) {
                     apps.add(new TestDb(dir.resolve("app" + i + ".db")));
@@ -125,6 +129,6 @@ class ReplicationThreadsTest {
 
     private static List<String> replicationThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.startsWith("lifeboat-sqlite")).sorted().toList();
+                .filter(n -> n.startsWith(THREADS)).sorted().toList();
     }
 }
