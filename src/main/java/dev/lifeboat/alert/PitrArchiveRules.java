@@ -12,7 +12,8 @@ import java.util.Map;
  * The WAL archiving rules of point-in-time recovery, pure functions of a {@link WalArchiveStatus}:
  * {@code pitr-archive-lag} (WAL the server wrote has waited longer than the limit to be archived: the RPO is
  * growing), {@code pitr-slot-retained-wal} (the slot keeps more WAL than the limit on the server: its disk is
- * filling) and {@code pitr-archive-error} (archiving fails, or the server's preflight does not pass).
+ * filling) and {@code pitr-archive-error} (archiving fails, the server's preflight does not pass, or the archive holds
+ * two different objects of one WAL file: {@link dev.lifeboat.pitr.WalArchive.Conflict}).
  */
 public final class PitrArchiveRules {
     public static final String LAG = "pitr-archive-lag";
@@ -46,9 +47,15 @@ public final class PitrArchiveRules {
         }
         if (!"starting".equals(s.state())) {
             boolean failing = s.lastError() != null || !s.preflightProblems().isEmpty();
-            out.add(new Condition(ERROR, database, Severity.CRITICAL, failing,
-                    failing ? "WAL archiving of postgres " + database + " fails: " + s.lastError() : "WAL archiving of postgres " + database + " works",
-                    labels, Map.of("state", s.state())));
+            boolean conflicts = !s.walConflicts().isEmpty();
+            String message = failing ? "WAL archiving of postgres " + database + " fails: " + s.lastError()
+                    : conflicts ? "WAL archive of postgres " + database + " holds conflicting objects: " + String.join("; ", s.walConflicts())
+                    : "WAL archiving of postgres " + database + " works";
+            if (failing && conflicts) {
+                message += "; and conflicting objects: " + String.join("; ", s.walConflicts());
+            }
+            out.add(new Condition(ERROR, database, Severity.CRITICAL, failing || conflicts, message,
+                    labels, Map.of("state", s.state(), "conflicts", Integer.toString(s.walConflicts().size()))));
         }
         return out;
     }

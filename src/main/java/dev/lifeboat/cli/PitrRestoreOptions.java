@@ -7,6 +7,7 @@ import dev.lifeboat.pitr.PitrRestorer;
 import dev.lifeboat.pitr.RecoveryConfig;
 import dev.lifeboat.pitr.RecoveryServer;
 import dev.lifeboat.pitr.RecoveryTarget;
+import dev.lifeboat.pitr.WalSpool;
 import dev.lifeboat.stream.age.AgeKeys;
 import picocli.CommandLine.Option;
 
@@ -91,8 +92,10 @@ final class PitrRestoreOptions {
                 String who = RecoveryServer.runningAsRoot() ? "runuser -u " + RecoveryServer.SERVER_OS_USER + " -- " : "";
                 out.printf("to recover, start the server (PostgreSQL %s binaries) as its own user, who must be able to run '%s' and read %s:%n"
                         + "  %spg_ctl -D %s -l %s/recovery.log start%n"
-                        + "it replays WAL through lifeboat wal-fetch up to %s, then promotes.%n",
-                        r.base().serverVersion(), lifeboatCommand, config, who, toDir, toDir, target.describe());
+                        + "it replays WAL up to %s, then promotes: %d WAL files are spooled in %s (checksum verified, deleted when recovery ends),%n"
+                        + "the rest comes through lifeboat wal-fetch.%n",
+                        r.base().serverVersion(), lifeboatCommand, config, who, toDir, toDir, target.describe(), r.spooledWalFiles(),
+                        WalSpool.dir(toDir.toAbsolutePath()));
             }
             return 0;
         } catch (IOException e) {

@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * are removed by the next drill of the database before it starts.
  *
  * <p>The scratch server listens on 127.0.0.1 only, with its own pg_hba.conf admitting the configured role alone
- * (by password when the URL has one), archiving off, and a restore_command running {@code lifeboat wal-fetch}.
+ * (by password when the URL has one), archiving off, and its WAL from this process's spool ({@code pitr/WalSpool}),
+ * else through a restore_command running {@code lifeboat wal-fetch}.
  */
 final class PitrDrill implements Drill {
     private static final Logger LOG = Logger.getLogger(PitrDrill.class);

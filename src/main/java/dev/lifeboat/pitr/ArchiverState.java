@@ -19,6 +19,7 @@ final class ArchiverState {
     private Instant lastErrorAt;
     private long segments;
     private long partials;
+    private final java.util.Map<String, WalArchive.Conflict> conflicts = new java.util.TreeMap<>();
 
     ArchiverState(String slot) {
         this.slot = slot;
@@ -70,6 +71,17 @@ final class ArchiverState {
         track();
     }
 
+    /** The conflicts a session start found in the archive's listing (replacing those known before). */
+    synchronized void conflicts(List<WalArchive.Conflict> found) {
+        conflicts.clear();
+        found.forEach(this::conflict);
+    }
+
+    /** A conflict an upload left. */
+    synchronized void conflict(WalArchive.Conflict c) {
+        conflicts.put(c.fileName(), c);
+    }
+
     /** The position reported as flushed: the slot's restart_lsn follows it. */
     synchronized void confirmed(Lsn flushed) {
         slotRestart = flushed;
@@ -94,6 +106,6 @@ final class ArchiverState {
         Long retained = serverEnd == null || slotRestart == null ? null : serverEnd.minus(slotRestart);
         return new WalArchiveStatus(state, problems, slot, timeline, archived == null ? null : archived.toString(),
                 serverEnd == null ? null : serverEnd.toString(), lagBytes, lagSeconds, retained, lastUploadAt, lastError,
-                lastErrorAt, segments, partials);
+                lastErrorAt, segments, partials, conflicts.values().stream().map(WalArchive.Conflict::describe).toList());
     }
 }

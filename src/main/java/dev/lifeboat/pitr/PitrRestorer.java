@@ -9,14 +9,16 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * A point-in-time restore into a data directory: choose the base backup (the newest consistent before the target, or
  * the one named), check that the archive holds the WAL it starts from, unpack it with its checksum verified
- * ({@link BaseBackupUnpacker}), write the recovery settings ({@link RecoveryConfig}), hand the directory to the
- * server's OS user, and optionally start a server on it and wait until it has recovered and promoted.
+ * ({@link BaseBackupUnpacker}) while the WAL it will replay is fetched into the {@link WalSpool}, write the recovery
+ * settings ({@link RecoveryConfig}), hand the directory to the server's OS user, and optionally start a server on it
+ * and wait until it has recovered and promoted (the spool serving its WAL meanwhile, and deleted after).
  */
 public final class PitrRestorer {
     private static final Logger LOG = Logger.getLogger(PitrRestorer.class);
@@ -35,9 +37,9 @@ public final class PitrRestorer {
                           Optional<Path> serverBin, String serverBinSetting, Duration timeout) {
     }
 
-    /** What was done. */
+    /** What was done; {@code spooledWalFiles}: WAL files this process fetched into the spool ({@link WalSpool}). */
     public record Result(BaseBackupManifest base, long unpackedBytes, Duration unpackTook, List<String> settings,
-                         RecoveryServer server, Duration recoveryTook, Optional<String> lastReplayedTransaction) {
+                         RecoveryServer server, Duration recoveryTook, Optional<String> lastReplayedTransaction, int spooledWalFiles) {
     }
 
     private final ObjectStore store;
@@ -77,31 +79,49 @@ public final class PitrRestorer {
     public Result restore(Request r) throws IOException {
         BaseBackupManifest base = choose(r.database(), r.target(), r.baseBackupId());
         WalArchive archive = new WalArchive(store, r.identities());
-        if (archive.find(base.startWalFile()).isEmpty()) {
+        List<WalObject> listing = archive.list();
+        if (listing.stream().noneMatch(o -> o.fileName().equals(base.startWalFile()))) {
             throw new UserFacingException("the WAL archive of " + r.database() + " lacks segment " + base.startWalFile()
                     + ", where base backup " + base.id() + " starts; it cannot be recovered",
                     "check that WAL archiving (pitr.enabled) runs and retention kept it: lifeboat list " + r.database() + " --pitr");
         }
         Path bin = r.start().isPresent() ? RecoveryServer.binaries(PgTools.major(base.serverVersion()), r.serverBin(), r.serverBinSetting()) : null;
+        List<WalObject> plan = WalPrefetchPlan.plan(listing, base, r.target(), archive::fetch);
         BaseBackupUnpacker.prepareTarget(r.dataDir());
-        long t0 = System.nanoTime();
-        long bytes = BaseBackupUnpacker.unpack(store, base, r.identities(), r.dataDir());
-        Duration unpackTook = Duration.ofNanos(System.nanoTime() - t0);
-        List<String> settings = RecoveryConfig.write(r.dataDir(), r.restoreCommand(), r.target(),
-                "lifeboat restore --pitr: base backup " + base.id() + ", recovery to " + r.target().describe(), r.extraSettings());
-        RecoveryServer.handOver(r.dataDir());
-        LOG.infof("unpacked base backup %s of %s into %s (%d bytes, checksum verified) in %s", base.id(), r.database(), r.dataDir(), bytes, unpackTook);
-        if (r.start().isEmpty()) {
-            return new Result(base, bytes, unpackTook, settings, null, null, Optional.empty());
-        }
-        long t1 = System.nanoTime();
-        RecoveryServer server = RecoveryServer.start(bin, r.dataDir(), r.start().get(), r.serverOptions(), r.timeout());
+        // The spool fetches WAL while the base backup unpacks, and serves the server's requests while it recovers.
+        WalSpool spool = WalSpool.start(archive, r.dataDir(), RecoveryServer.serverUser(), plan, r.start().isPresent());
+        RecoveryServer server = null;
         try {
+            long t0 = System.nanoTime();
+            long bytes = BaseBackupUnpacker.unpack(store, base, r.identities(), r.dataDir());
+            Duration unpackTook = Duration.ofNanos(System.nanoTime() - t0);
+            List<String> extra = new ArrayList<>(r.extraSettings());
+            extra.add("recovery_end_command = " + RecoveryConfig.confQuote(WalSpool.endCommand(r.dataDir())));
+            List<String> settings = RecoveryConfig.write(r.dataDir(), WalSpool.restoreCommand(r.dataDir(), r.restoreCommand()), r.target(),
+                    "lifeboat restore --pitr: base backup " + base.id() + ", recovery to " + r.target().describe()
+                            + "; WAL from the spool " + WalSpool.DIR_NAME + ", else lifeboat wal-fetch", extra);
+            RecoveryServer.handOver(r.dataDir());
+            LOG.infof("unpacked base backup %s of %s into %s (%d bytes, checksum verified) in %s", base.id(), r.database(), r.dataDir(), bytes, unpackTook);
+            if (r.start().isEmpty()) {
+                int spooled = spool.awaitFilled();
+                spool.close();
+                LOG.infof("%d of %d planned WAL files are spooled in %s (checksum verified)", spooled, plan.size(), WalSpool.dir(r.dataDir()));
+                return new Result(base, bytes, unpackTook, settings, null, null, Optional.empty(), spooled);
+            }
+            long t1 = System.nanoTime();
+            server = RecoveryServer.start(bin, r.dataDir(), r.start().get(), r.serverOptions(), r.timeout());
             server.awaitPromoted(r.timeout());
+            Duration recoveryTook = Duration.ofNanos(System.nanoTime() - t1);
+            spool.close();
+            WalSpool.remove(r.dataDir());
+            return new Result(base, bytes, unpackTook, settings, server, recoveryTook, server.lastReplayedTransaction(), spool.spooledCount());
         } catch (IOException | RuntimeException e) {
-            server.close();
+            spool.close();
+            if (server != null) {
+                server.close();
+            }
+            WalSpool.remove(r.dataDir());
             throw e;
         }
-        return new Result(base, bytes, unpackTook, settings, server, Duration.ofNanos(System.nanoTime() - t1), server.lastReplayedTransaction());
     }
 }

@@ -83,6 +83,11 @@ public final class RecoveryServer implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /** The server's OS user when we are root (files we write for the server are handed to it), else null. */
+    public static java.nio.file.attribute.UserPrincipal serverUser() throws IOException {
+        return runningAsRoot() ? java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(SERVER_OS_USER) : null;
+    }
+
     /** Hands the data directory to the server's OS user when we are root. */
     public static void handOver(Path dataDir) throws IOException {
         if (runningAsRoot()) {

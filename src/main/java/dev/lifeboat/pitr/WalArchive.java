@@ -4,6 +4,7 @@ import dev.lifeboat.store.ObjectInfo;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.stream.BackupWriter;
 import dev.lifeboat.stream.Compression;
+import dev.lifeboat.stream.DigestingInputStream;
 import dev.lifeboat.stream.RestoreReader;
 import dev.lifeboat.stream.Sha256;
 import dev.lifeboat.stream.age.AgeIdentity;
@@ -13,6 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -72,14 +77,65 @@ public final class WalArchive {
         if (!WalFileName.isSegment(fileName) && !WalFileName.isHistory(fileName)) {
             throw new IllegalArgumentException("'" + fileName + "' is not a WAL segment or timeline history file name");
         }
-        List<WalObject> candidates = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream()
-                .filter(o -> o.fileName().equals(fileName)).toList();
-        Optional<WalObject> complete = candidates.stream().filter(o -> !o.isPartial())
+        return choose(parse(store.list(PitrLayout.walFilePrefix(fileName))).stream().filter(o -> o.fileName().equals(fileName)).toList());
+    }
+
+    /**
+     * Of the objects of one file name, the one that serves it ({@link PitrLayout}): the oldest complete object (ties by
+     * key, so every reader picks the same one when a conflict left two), else the partial holding the most bytes.
+     */
+    static Optional<WalObject> choose(List<WalObject> sameName) {
+        Optional<WalObject> complete = sameName.stream().filter(o -> !o.isPartial())
                 .min(Comparator.comparing(WalObject::lastModified).thenComparing(WalObject::key));
         if (complete.isPresent()) {
             return complete;
         }
-        return candidates.stream().filter(WalObject::isPartial).max(Comparator.comparingInt(WalObject::partialEnd));
+        return sameName.stream().filter(WalObject::isPartial).max(Comparator.comparingInt(WalObject::partialEnd));
+    }
+
+    /**
+     * Two or more different complete objects of one WAL file name (their checksums differ): a second server, or a
+     * restored copy of this one, archives into the same place. Both are kept; {@code used} is the one every reader
+     * picks ({@link #choose}), the others are never read until a person deletes the wrong ones.
+     */
+    public record Conflict(String fileName, String used, List<String> others) {
+        /** For status and the {@code pitr-archive-error} alert: names every object. */
+        public String describe() {
+            return "WAL file " + fileName + " has " + (others.size() + 1) + " different objects in the archive: " + used
+                    + " (the oldest: restores, drills and wal-fetch use it) and " + String.join(", ", others)
+                    + "; another server may archive into the same place; keep the objects of the right history and delete the others";
+        }
+    }
+
+    /** The conflicts among {@code objects} (a listing), in file name order. */
+    public static List<Conflict> conflicts(List<WalObject> objects) {
+        java.util.TreeMap<String, List<WalObject>> complete = new java.util.TreeMap<>();
+        for (WalObject o : objects) {
+            if (!o.isPartial()) {
+                complete.computeIfAbsent(o.fileName(), k -> new ArrayList<>()).add(o);
+            }
+        }
+        List<Conflict> out = new ArrayList<>();
+        complete.forEach((name, same) -> {
+            if (same.size() > 1) {
+                WalObject used = choose(same).orElseThrow();
+                out.add(new Conflict(name, used.key(), same.stream().map(WalObject::key).filter(k -> !k.equals(used.key())).toList()));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Stores a complete segment or history file under {@code key} (its name carries the checksum, so a different
+     * object of the same file name gets another key and is never overwritten: both are kept) and returns the conflict
+     * this leaves, if any. An existing object under the same key with other bytes (damaged in the store) is an error.
+     */
+    public Optional<Conflict> storeComplete(String fileName, String key, byte[] stored) throws IOException {
+        if (!store.putIfAbsent(key, stored)) {
+            throw new IOException("WAL object " + store.describe(key) + " already exists with other content; it was not replaced");
+        }
+        List<WalObject> same = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream().filter(o -> o.fileName().equals(fileName)).toList();
+        return conflicts(same).stream().findFirst();
     }
 
     /** The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. */
@@ -111,6 +167,49 @@ public final class WalArchive {
                     + " bytes, not a whole segment; it was not used");
         }
         return raw;
+    }
+
+    /**
+     * {@link #fetch(WalObject)} without holding the object in memory, for the restore's prefetch ({@link WalSpool}):
+     * the stored bytes are downloaded into {@code scratch} (created, then deleted) with their SHA-256 computed on the
+     * way and checked against the name (a {@link WalChecksumException} naming the object when they differ); only then
+     * are they decoded into {@code target}. Returns the decoded size, which for a segment must be a whole segment.
+     */
+    public long fetchTo(WalObject object, Path scratch, OutputStream target) throws IOException {
+        try {
+            String actual;
+            long stored;
+            try (InputStream in = store.get(object.key()); DigestingInputStream d = new DigestingInputStream(in);
+                 OutputStream out = Files.newOutputStream(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                if (d.transferTo(out) > MAX_OBJECT) {
+                    throw new IOException("WAL object " + store.describe(object.key()) + " is larger than any WAL file; it was not used");
+                }
+                actual = d.sha256Hex();
+                stored = d.count();
+            }
+            if (!actual.equals(object.storedSha256())) {
+                throw new WalChecksumException(object.key(), store.describe(object.key()), actual);
+            }
+            long raw = 0;
+            try (InputStream in = Files.newInputStream(scratch);
+                 RestoreReader reader = RestoreReader.open(in, object.compression(), object.encrypted(), identities)) {
+                byte[] buffer = new byte[128 * 1024];
+                for (int n; (n = reader.read(buffer)) >= 0; raw += n) {
+                    if (raw + n > MAX_OBJECT) {
+                        throw new IOException("WAL object " + store.describe(object.key()) + " decodes to more than any WAL file; it was not used");
+                    }
+                    target.write(buffer, 0, n);
+                }
+                reader.verify(actual, stored);
+            }
+            if (!object.isHistory() && (Long.bitCount(raw) != 1 || raw < (1 << 20))) {
+                throw new IOException("WAL object " + store.describe(object.key()) + " decodes to " + raw
+                        + " bytes, not a whole segment; it was not used");
+            }
+            return raw;
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
     }
 
     /**

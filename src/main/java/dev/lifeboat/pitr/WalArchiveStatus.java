@@ -19,11 +19,13 @@ import java.util.List;
  * @param slotRetainedBytes WAL the server keeps for the slot (its current position minus the slot's restart_lsn)
  * @param lastUploadAt      when an object was last stored
  * @param lastError         the last failure; cleared by the next stored object, or once streaming again and caught up
+ * @param walConflicts      WAL file names with two or more different complete objects, each naming them all
+ *                          ({@link WalArchive.Conflict}); found at each session start and by each upload
  */
 public record WalArchiveStatus(String state, List<String> preflightProblems, String slot, Integer timeline,
                                String archivedLsn, String serverLsn, Long lagBytes, Double lagSeconds,
                                Long slotRetainedBytes, Instant lastUploadAt, String lastError, Instant lastErrorAt,
-                               long segmentsArchived, long partialsArchived) {
+                               long segmentsArchived, long partialsArchived, List<String> walConflicts) {
 
     /** The archive lag as a duration, zero when unknown. */
     public Duration lag() {

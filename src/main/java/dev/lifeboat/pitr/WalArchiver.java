@@ -129,7 +129,9 @@ public final class WalArchiver implements Runnable {
             ReplicationConnection.Identity id = rc.identify();
             state.server(rc.currentLsn(), s.restartLsn());
 
-            Optional<WalArchive.ArchivedEnd> end = archive.archivedEnd(segmentSize);
+            List<WalObject> archived = archive.list();
+            state.conflicts(WalArchive.conflicts(archived));
+            Optional<WalArchive.ArchivedEnd> end = WalArchive.archivedEnd(archived, segmentSize);
             int timeline;
             Lsn start;
             Lsn durable;
@@ -224,7 +226,7 @@ public final class WalArchiver implements Runnable {
         }
         byte[] content = rc.timelineHistory(timeline);
         WalArchive.Encoded e = WalArchive.encode(content, content.length, compression, recipients);
-        put(PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
+        putComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
         LOG.infof("archived timeline history %s of %s", name, database);
     }
 
@@ -232,6 +234,14 @@ public final class WalArchiver implements Runnable {
         if (!archive.store().putIfAbsent(key, stored)) {
             throw new IOException("WAL object " + archive.store().describe(key) + " already exists with other content; it was not replaced");
         }
+    }
+
+    /** A complete segment or history file: a different object of the same name is kept beside it, and reported. */
+    private void putComplete(String fileName, String key, byte[] stored) throws IOException {
+        archive.storeComplete(fileName, key, stored).ifPresent(c -> {
+            state.conflict(c);
+            LOG.errorf("WAL archiving of %s: %s", database, c.describe());
+        });
     }
 
     private static void sleep(Duration d) {
@@ -342,7 +352,7 @@ public final class WalArchiver implements Runnable {
         private void storeComplete() throws IOException, SQLException {
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
             WalArchive.Encoded e = WalArchive.encode(segment, segmentSize, compression, recipients);
-            put(PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
+            putComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
             LOG.debugf("stored segment %s of %s (%d bytes)", name, database, e.stored().length);
             Lsn end = segmentStart.plus(segmentSize);
             stored(end, true);
