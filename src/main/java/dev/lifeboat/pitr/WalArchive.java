@@ -129,13 +129,19 @@ public final class WalArchive {
      * Stores a complete segment or history file under {@code key} (its name carries the checksum, so a different
      * object of the same file name gets another key and is never overwritten: both are kept) and returns the conflict
      * this leaves, if any. An existing object under the same key with other bytes (damaged in the store) is an error.
+     * The look for a conflict is a listing of the file's objects after the store; when that listing fails the object
+     * is stored all the same (the archiver's next listing of the whole archive finds the conflict).
      */
     public Optional<Conflict> storeComplete(String fileName, String key, byte[] stored) throws IOException {
         if (!store.putIfAbsent(key, stored)) {
             throw new IOException("WAL object " + store.describe(key) + " already exists with other content; it was not replaced");
         }
-        List<WalObject> same = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream().filter(o -> o.fileName().equals(fileName)).toList();
-        return conflicts(same).stream().findFirst();
+        try {
+            List<WalObject> same = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream().filter(o -> o.fileName().equals(fileName)).toList();
+            return conflicts(same).stream().findFirst();
+        } catch (IOException listingFailed) {
+            return Optional.empty();
+        }
     }
 
     /** The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. */
