@@ -5,6 +5,7 @@ import dev.lifeboat.stream.Compression;
 import dev.lifeboat.stream.DigestingInputStream;
 import dev.lifeboat.stream.RestoreReader;
 import dev.lifeboat.stream.TarReader;
+import dev.lifeboat.stream.ZstdCli;
 import dev.lifeboat.stream.age.AgeIdentity;
 
 import java.io.IOException;
@@ -19,12 +20,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Unpacks a base backup's tar object into an empty data directory: download → SHA-256 → age → decompression → tar
- * → files (each fsynced, then every directory). The object's checksum and size are verified against the manifest at
+ * Unpacks a base backup's tar object into an empty data directory: download → SHA-256 → age → decompression (the
+ * zstd program when installed, as for base backups; else in Java) → tar → files (each fsynced, then every directory). The object's checksum and size are verified against the manifest at
  * the end of the stream, before anything else (recovery settings, a server) touches the directory; on any failure the
  * directory is emptied again, and a failure that the stages hit before the end is re-checked against the checksum so
  * that damage is reported as such, naming the object.
@@ -79,14 +81,19 @@ public final class BaseBackupUnpacker {
         List<Path> directories = new ArrayList<>();
         directories.add(dir);
         long written = 0;
+        Compression compression = Compression.named(backup.compression());
+        Optional<Path> zstd = compression == Compression.ZSTD ? ZstdCli.installed() : Optional.empty();
         try (InputStream in = store.get(object.key());
-             RestoreReader reader = RestoreReader.open(in, Compression.named(backup.compression()), backup.encrypted(), identities)) {
-            try {
-                TarReader tar = new TarReader(reader);
+             RestoreReader reader = RestoreReader.open(in, zstd.isPresent() ? Compression.NONE : compression, backup.encrypted(), identities)) {
+            try (ZstdProgram program = zstd.isPresent() ? new ZstdProgram(zstd.get(), reader) : null) {
+                TarReader tar = new TarReader(program != null ? program.output() : reader);
                 for (var e = tar.next(); e.isPresent(); e = tar.next()) {
                     written += extract(tar, e.get(), dir, directories);
                 }
                 tar.drain();
+                if (program != null) {
+                    program.awaitSuccess();
+                }
                 reader.verify(object.sha256(), object.storedBytes());
             } catch (IOException | RuntimeException e) { // zstd's frame checksum fails as a RuntimeException
                 String damage = damage(store, object);
@@ -100,6 +107,58 @@ public final class BaseBackupUnpacker {
             fsync(d);
         }
         return written;
+    }
+
+    /**
+     * The zstd program decompressing what {@code source} yields (as base backups use it to compress: native speed,
+     * and a stage of the pipeline on another core): a thread feeds its stdin, the caller reads its stdout.
+     */
+    private static final class ZstdProgram implements AutoCloseable {
+        private final Process process;
+        private final Thread feeder;
+        private volatile IOException feedFailed;
+
+        ZstdProgram(Path zstd, InputStream source) throws IOException {
+            process = new ProcessBuilder(ZstdCli.decompressCommand(zstd)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            feeder = Thread.ofPlatform().daemon().name("unpack-zstd-feed").start(() -> {
+                try (var stdin = process.getOutputStream()) {
+                    source.transferTo(stdin);
+                } catch (IOException e) {
+                    feedFailed = e;
+                }
+            });
+        }
+
+        InputStream output() {
+            return process.getInputStream();
+        }
+
+        /** After its output ended: the whole object was fed and the program says the frames were intact. */
+        void awaitSuccess() throws IOException {
+            try {
+                feeder.join();
+                if (feedFailed != null) {
+                    throw feedFailed;
+                }
+                int exit = process.waitFor();
+                if (exit != 0) {
+                    throw new IOException("zstd -d exited with code " + exit + " (damaged frames)");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while unpacking");
+            }
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+            try {
+                feeder.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static long extract(TarReader tar, TarReader.Entry entry, Path dir, List<Path> directories) throws IOException {
