@@ -29,6 +29,7 @@ import java.util.Optional;
  * archiver, {@code lifeboat wal-fetch} (PostgreSQL's {@code restore_command}), PITR restores and drills.
  */
 public final class WalArchive {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WalArchive.class);
     /** Largest stored WAL object read into memory (a 1 GiB segment, incompressible, plus age overhead). */
     private static final long MAX_OBJECT = (1L << 30) + (1 << 20);
 
@@ -133,14 +134,22 @@ public final class WalArchive {
      * is stored all the same (the archiver's next listing of the whole archive finds the conflict).
      */
     public Optional<Conflict> storeComplete(String fileName, String key, byte[] stored) throws IOException {
-        if (!store.putIfAbsent(key, stored)) {
-            throw new IOException("WAL object " + store.describe(key) + " already exists with other content; it was not replaced");
-        }
+        put(key, stored);
+        Optional<Conflict> conflict;
         try {
             List<WalObject> same = parse(store.list(PitrLayout.walFilePrefix(fileName))).stream().filter(o -> o.fileName().equals(fileName)).toList();
-            return conflicts(same).stream().findFirst();
+            conflict = conflicts(same).stream().findFirst();
         } catch (IOException listingFailed) {
             return Optional.empty();
+        }
+        conflict.ifPresent(c -> LOG.errorf("WAL archive in %s: %s", store.describe(), c.describe()));
+        return conflict;
+    }
+
+    /** Stores a new object under {@code key} (conditional put: an existing object with other bytes is an error, never replaced). */
+    public void put(String key, byte[] stored) throws IOException {
+        if (!store.putIfAbsent(key, stored)) {
+            throw new IOException("WAL object " + store.describe(key) + " already exists with other content; it was not replaced");
         }
     }
 

@@ -226,22 +226,8 @@ public final class WalArchiver implements Runnable {
         }
         byte[] content = rc.timelineHistory(timeline);
         WalArchive.Encoded e = WalArchive.encode(content, content.length, compression, recipients);
-        putComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
+        archive.storeComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored()).ifPresent(state::conflict);
         LOG.infof("archived timeline history %s of %s", name, database);
-    }
-
-    private void put(String key, byte[] stored) throws IOException {
-        if (!archive.store().putIfAbsent(key, stored)) {
-            throw new IOException("WAL object " + archive.store().describe(key) + " already exists with other content; it was not replaced");
-        }
-    }
-
-    /** A complete segment or history file: a different object of the same name is kept beside it, and reported. */
-    private void putComplete(String fileName, String key, byte[] stored) throws IOException {
-        archive.storeComplete(fileName, key, stored).ifPresent(c -> {
-            state.conflict(c);
-            LOG.errorf("WAL archiving of %s: %s", database, c.describe());
-        });
     }
 
     private static void sleep(Duration d) {
@@ -352,7 +338,7 @@ public final class WalArchiver implements Runnable {
         private void storeComplete() throws IOException, SQLException {
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
             WalArchive.Encoded e = WalArchive.encode(segment, segmentSize, compression, recipients);
-            putComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored());
+            archive.storeComplete(name, PitrLayout.walKey(name, e.sha256(), compression, !recipients.isEmpty()), e.stored()).ifPresent(state::conflict);
             LOG.debugf("stored segment %s of %s (%d bytes)", name, database, e.stored().length);
             Lsn end = segmentStart.plus(segmentSize);
             stored(end, true);
@@ -375,7 +361,7 @@ public final class WalArchiver implements Runnable {
             String name = WalFileName.segment(timeline, segmentStart, segmentSize);
             WalArchive.Encoded e = WalArchive.encode(segment, segmentSize, compression, recipients);
             String key = PitrLayout.partialKey(name, filled, e.sha256(), compression, !recipients.isEmpty());
-            put(key, e.stored());
+            archive.put(key, e.stored());
             stored(received(), false);
             partialKeys.add(key);
         }
