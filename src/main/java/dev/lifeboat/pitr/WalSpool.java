@@ -1,5 +1,6 @@
 package dev.lifeboat.pitr;
 
+import dev.lifeboat.store.NoSuchObjectException;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -240,19 +241,36 @@ public final class WalSpool implements AutoCloseable {
         inFlight.incrementAndGet();
         requests.execute(() -> {
             try {
-                var found = archive.find(name);
-                if (found.isPresent()) {
-                    install(found.get(), true);
-                } else {
-                    states.put(name, State.ABSENT);
-                    marker(name + ".absent", "");
-                }
+                lookUpAndInstall(name);
             } catch (IOException | RuntimeException e) {
                 failed(name, e, true);
             } finally {
                 inFlight.decrementAndGet();
             }
         });
+    }
+
+    /**
+     * The archive as it is now serves {@code name}, or says it has none. A running archiver deletes a partial once a
+     * longer one or the complete segment is stored: a chosen partial that vanished before it was read is chosen again.
+     */
+    private void lookUpAndInstall(String name) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            var found = archive.find(name);
+            if (found.isEmpty()) {
+                states.put(name, State.ABSENT);
+                marker(name + ".absent", "");
+                return;
+            }
+            try {
+                install(found.get(), true);
+                return;
+            } catch (NoSuchObjectException superseded) {
+                if (!found.get().isPartial() || attempt == 3) {
+                    throw superseded;
+                }
+            }
+        }
     }
 
     private void submit(WalObject object, ExecutorService pool, boolean asked) {
