@@ -85,9 +85,10 @@ final class PitrRestoreOptions {
             out.println("recovery settings added to postgresql.auto.conf (and recovery.signal written):");
             r.settings().forEach(line -> out.println("  " + line));
             if (r.server() != null) {
-                out.printf("server started on port %d, recovered to %s and promoted in %.1fs%s; it keeps running (stop: pg_ctl -D %s stop)%n",
+                out.printf("server started on port %d, recovered to %s and promoted in %.1fs%s, %d WAL files through the spool; "
+                                + "it keeps running (stop: pg_ctl -D %s stop)%n",
                         port, target.describe(), r.recoveryTook().toMillis() / 1000.0,
-                        r.lastReplayedTransaction().map(t -> " (last transaction replayed: " + t + ")").orElse(""), toDir);
+                        r.lastReplayedTransaction().map(t -> " (last transaction replayed: " + t + ")").orElse(""), r.spooledWalFiles(), toDir);
             } else {
                 String who = RecoveryServer.runningAsRoot() ? "runuser -u " + RecoveryServer.SERVER_OS_USER + " -- " : "";
                 out.printf("to recover, start the server (PostgreSQL %s binaries) as its own user, who must be able to run '%s' and read %s:%n"
