@@ -146,8 +146,9 @@ class WalSpoolRestoreTest {
         }
     }
 
+    /** Where WAL is inserted (the test server runs with synchronous_commit off: the write position may lag a commit). */
     static Lsn currentLsn() throws Exception {
-        try (Connection c = pg.connect("postgres"); ResultSet rs = c.createStatement().executeQuery("SELECT pg_current_wal_lsn()::text")) {
+        try (Connection c = pg.connect("postgres"); ResultSet rs = c.createStatement().executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
             rs.next();
             return Lsn.parse(rs.getString(1));
         }
