@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The runtime Dockerfile.jvm ships, built here by the same script (bin/jlink-runtime: the jlink'd modules, the JVM
- * flags, the launcher, the AOT cache): the agent runs on it, replicates a SQLite database to a file destination and
- * stops on SIGTERM; a restore through the same launcher gives back every row. A module the script leaves out that a
+ * flags, the launcher, the AOT cache): the agent runs on it, loads its replication classes from the AOT cache trained
+ * at build time (JDK 25+), replicates a SQLite database to a file destination and stops on SIGTERM; a restore through
+ * the same launcher gives back every row. A module the script leaves out that a
  * run needs fails here (NoClassDefFoundError at start, or in the replication or restore path).
  */
 class ShippedRuntimeIT {
@@ -66,6 +67,8 @@ class ShippedRuntimeIT {
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "agent", "--config", config.toString())
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PORT", String.valueOf(port));
+        Path classes = dir.resolve("agent-classes.log");
+        pb.environment().put("LIFEBOAT_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
         Process agent = pb.start();
         try {
             ExternalProcess.awaitPort(port, agent, log, Duration.ofSeconds(60));
@@ -79,6 +82,10 @@ class ShippedRuntimeIT {
         }
         assertEquals(143, agent.exitValue(), Files.readString(log));
         assertTrue(Files.readString(log).contains("sqlite app: final sync done"), Files.readString(log));
+        if (Runtime.version().feature() >= 25) {
+            // Trained on an agent run at build time, so the agent's replication classes come from the cache.
+            AotCacheIT.assertLoadedFromTheCache(classes, "dev.lifeboat.cli.AgentCommand", "dev.lifeboat.sqlite.Replicator");
+        }
 
         Path restored = dir.resolve("restored.db");
         ExternalProcess.run(List.of(launcher.toString(), "restore", "app", "-o", restored.toString(), "--config", config.toString()),
