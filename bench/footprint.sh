@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Lifeboat's footprint as a sidecar, side by side with litestream 0.3.13 measured in the same run:
-#   1. start to ready: spawn -> first 200 from /q/health/ready, which needs the destination's first check (median
-#      of 5; litestream has no readiness endpoint, so only Lifeboat's figure is printed)
+#   1. start to ready: spawn -> first 200 from /q/health/ready, which needs the destination's first check, with and
+#      without the AOT cache (bench/startup.sh ready; litestream has no readiness endpoint, so only Lifeboat's figures)
 #   2. idle RSS of `lifeboat run -- sleep` with 1 and with 20 SQLite databases after IDLE minutes, litestream
 #      replicating the same databases beside it; idle CPU of both over the last 60 s of that wait (IDLE=1: 30 s)
 #   3. RSS, writer throughput and lag under the SQLite writer: bench/sqlite-replication.sh (one round, S3Proxy)
-#   4. CLI start-up: `lifeboat --version` and a restore of a one-row database, against `litestream restore`
+#   4. CLI start-up: `lifeboat --version` and a restore of a one-row database, with and without the AOT cache,
+#      against `litestream restore` (bench/startup.sh cli)
 # JVM flags are the product's (src/main/jvm/*.options, MALLOC_ARENA_MAX=2) with the AOT cache bin/lifeboat trains.
 # Targets (issue 13): peak RSS under the writer <= litestream's; idle RSS <= 80 MB (1 db), <= 120 MB (20 dbs);
 # idle CPU < 0.2 % of a core; writer >= 95 % of no agent, lag p99 <= 1.5 s; ready <= 1.0 s; CLI restore <= 0.7 s.
@@ -33,7 +34,6 @@ JAVA_OPTS=("@$PWD/src/main/jvm/jvm.options")
 [ "$(lifeboat_java_major "$JAVA_HOME")" -ge 24 ] && JAVA_OPTS+=("@$PWD/src/main/jvm/jvm-24.options")
 [ -f "$AOT" ] && JAVA_OPTS+=("-XX:AOTCache=$AOT")
 export MALLOC_ARENA_MAX=2
-lifeboat() { java "${JAVA_OPTS[@]}" -jar "$JAR" "$@"; }
 
 WORK=$(mktemp -d /tmp/lifeboat-footprint-XXXXXX)
 PIDS=()
@@ -43,7 +43,6 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 rss_mb() { awk '/^VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 databases() { # N DIR -> N WAL databases of one row each for each tool (DIR/lb, DIR/ls: litestream writes to the
@@ -64,23 +63,9 @@ databases() { # N DIR -> N WAL databases of one row each for each tool (DIR/lb, 
 echo "footprint: $(java -version 2>&1 | head -1); litestream $("$LITESTREAM" version); $(nproc) cores shared with other work"
 echo "JVM flags: ${JAVA_OPTS[*]} (MALLOC_ARENA_MAX=2)"
 
-# 1. start to ready
-databases 1 "$WORK/ready"
-READY=()
-for _ in 1 2 3 4 5; do
-  port=$(free_port)
-  t0=$(now)
-  (cd "$WORK/ready" && PORT=$port exec java "${JAVA_OPTS[@]}" -jar "$JAR" agent --config lifeboat.yml >"$WORK/ready/agent.log" 2>&1) &
-  pid=$!
-  until curl -fs -o /dev/null "http://127.0.0.1:$port/q/health/ready"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$WORK/ready/agent.log" >&2; exit 1; }
-    sleep 0.01
-  done
-  READY+=("$(python3 -c "print(f'{$(now) - $t0:.2f}')")")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-done
+# 1. start to ready, with and without the AOT cache
 echo
-echo "start to ready (spawn -> /q/health/ready 200), median of 5: $(printf '%s\n' "${READY[@]}" | median) s  (all: ${READY[*]}; target <= 1.0 s)"
+STARTUP_NO_PACKAGE=1 bench/startup.sh ready
 
 # 2. idle RSS and CPU, 1 and 20 databases, both tools side by side
 echo
@@ -119,15 +104,6 @@ if [ "$WRITER_SECONDS" -gt 0 ]; then
   echo "peak RSS under the writer: lifeboat/litestream = $(ratio "$lb_peak" "$ls_peak") (target <= 1.00); writer >= 95 % of none, lag p99 <= 1.5 s"
 fi
 
-# 4. CLI start-up
+# 4. CLI start-up, with and without the AOT cache, against litestream
 echo
-dir="$WORK/idle1"
-times() { # command... -> median wall seconds of 5 runs
-  for _ in 1 2 3 4 5; do
-    t0=$(now); "$@" >/dev/null 2>&1 || { "$@" >&2; exit 1; }; python3 -c "print(f'{$(now) - $t0:.3f}')"
-  done | median
-}
-v=$(times lifeboat --version)
-lbrestore=$(times bash -c "rm -f '$WORK/r.db'; cd '$dir' && MALLOC_ARENA_MAX=2 java ${JAVA_OPTS[*]} -jar '$JAR' restore app1 -o '$WORK/r.db' --config lifeboat.yml")
-lsrestore=$(times bash -c "rm -f '$WORK/l.db'; '$LITESTREAM' restore -config '$dir/litestream.yml' -o '$WORK/l.db' '$dir/ls/app1.db'")
-echo "CLI start-up (median of 5): lifeboat --version $v s; restore of a one-row database: lifeboat $lbrestore s, litestream $lsrestore s, ratio $(ratio "$lbrestore" "$lsrestore") (target: lifeboat <= 0.7 s)"
+STARTUP_NO_PACKAGE=1 bench/startup.sh cli
