@@ -27,7 +27,7 @@ for tool in sqlite3 curl "$LITESTREAM"; do
   command -v "$tool" >/dev/null || { echo "footprint: $tool is missing (litestream: set LIFEBOAT_LITESTREAM or run bin/test once)" >&2; exit 1; }
 done
 ./mvnw -B -q -ntp package -DskipTests   # always: a stale target/quarkus-app would measure old code
-bin/lifeboat --version >/dev/null        # trains the AOT cache when the jar is newer than it
+bin/lifeboat --version >/dev/null        # trains the AOT cache when it does not match this build (~15 s)
 JAR=$PWD/target/quarkus-app/quarkus-run.jar
 AOT=$PWD/target/quarkus-app/lifeboat.aot
 JAVA_OPTS=("@$PWD/src/main/jvm/jvm.options")
