@@ -47,8 +47,18 @@ public class AotTraining {
         Path dir = Files.createTempDirectory("lifeboat-aot-training-");
         try {
             new AotTraining(dir, launcher).trainAgent(cache);
+        } catch (TrainingFailed | RuntimeException e) {
+            System.err.println("aot-training: " + e);
+            System.exit(1);
         } finally {
             deleteTree(dir);
+        }
+    }
+
+    /** A step of the training that did not happen; its message holds the agent's log. */
+    static class TrainingFailed extends Exception {
+        TrainingFailed(String why, Path log) throws IOException {
+            super(why + "; the agent's log:\n" + (Files.exists(log) ? Files.readString(log) : "(none)"));
         }
     }
 
@@ -88,6 +98,7 @@ public class AotTraining {
         Path log = dir.resolve("agent.log");
         Files.deleteIfExists(cache);
         Process agent = start(cache, log, port, "agent", "--config", config.toString());
+        boolean trained = false;
         try {
             String base = "http://127.0.0.1:" + port;
             await("the agent to be ready", agent, log, () -> get(base + "/q/health/ready") == 200);
@@ -100,11 +111,16 @@ public class AotTraining {
             for (String path : List.of("/api/v1/status", "/api/v1/databases/app", "/q/metrics", "/", "/q/health/live")) {
                 get(base + path);
             }
+            trained = true;
         } finally {
-            agent.destroy(); // SIGTERM: the agent's final sync and shutdown are in the cache too
+            if (trained) {
+                agent.destroy(); // SIGTERM: the agent's final sync and shutdown are in the cache too
+            } else {
+                agent.destroyForcibly().waitFor(); // SIGKILL: no cache of a run that failed
+            }
         }
         if (!agent.waitFor(STEP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-            agent.destroyForcibly();
+            agent.destroyForcibly().waitFor();
             fail("the agent did not stop on SIGTERM", log);
         }
         step("the agent's exit and the cache written");
@@ -164,7 +180,7 @@ public class AotTraining {
             String body = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             if (body.contains("\"state\":\"failed\"")) {
-                throw new IllegalStateException("the training drill failed: " + body);
+                throw new IllegalStateException("the training's restore drill failed: " + body);
             }
             return body.contains("\"state\":\"succeeded\"");
         } catch (IOException e) {
@@ -179,7 +195,7 @@ public class AotTraining {
 
     static void await(String what, Process process, Path log, BooleanSupplier done) throws Exception {
         Instant deadline = Instant.now().plus(STEP_TIMEOUT);
-        while (!done.getAsBoolean()) {
+        while (!isDone(done, what, log)) {
             if (!process.isAlive()) {
                 fail("the agent exited with " + process.exitValue() + " while waiting for " + what, log);
             }
@@ -191,14 +207,21 @@ public class AotTraining {
         step(what);
     }
 
+    static boolean isDone(BooleanSupplier done, String what, Path log) throws IOException, TrainingFailed {
+        try {
+            return done.getAsBoolean();
+        } catch (IllegalStateException e) {
+            throw new TrainingFailed(what + ": " + e.getMessage(), log);
+        }
+    }
+
     /** Where the training's time goes (printed to stderr, which bin/lifeboat keeps in lifeboat.aot.log). */
     static void step(String what) {
         System.err.printf("aot-training: %s after %.1f s%n", what, (System.nanoTime() - STARTED) / 1e9);
     }
 
-    static void fail(String why, Path log) throws IOException {
-        System.err.println("aot-training: " + why + "; its log:\n" + (Files.exists(log) ? Files.readString(log) : "(none)"));
-        System.exit(1);
+    static void fail(String why, Path log) throws IOException, TrainingFailed {
+        throw new TrainingFailed(why, log);
     }
 
     /** Files of the replica whose path contains {@code part} (Litestream's layout: .../snapshots/, .../wal/). */
