@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lifeboat's footprint as a sidecar, side by side with litestream 0.3.13 measured in the same run:
-#   1. start to ready: spawn -> first 200 from /q/health/ready, which needs the destination's first check, with and
+#   1. start to ready: spawn -> first 200 from /q/health/ready (HTTP up, verdict not failing), with and
 #      without the AOT cache (bench/startup.sh ready; litestream has no readiness endpoint, so only Lifeboat's figures)
 #   2. idle RSS of `lifeboat run -- sleep` with 1 and with 20 SQLite databases after IDLE minutes, litestream
 #      replicating the same databases beside it; idle CPU of both over the last 60 s of that wait (IDLE=1: 30 s)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lifeboat's start-up with and without the JDK 25 AOT cache that bin/lifeboat trains on an agent run (README,
 # "Start-up"), litestream 0.3.13 measured in the same run:
-#   ready  spawn -> first 200 from /q/health/ready (the agent on one SQLite database replicated to file://; ready
-#          needs the destination's first check), and Quarkus's own "started in" figure from the agent's log
+#   ready  spawn -> first 200 from /q/health/ready (the agent on one SQLite database replicated to file://: its HTTP
+#          server is up and the verdict is not failing), and Quarkus's own "started in" figure from the agent's log
 #   cli    `lifeboat --version` and `lifeboat restore` of a one-row database from its file:// replica, against
 #          `litestream restore` of the same database from its own replica
 #   floor  what a JVM run cannot go below: `java -version` with the product's flags (JVM start and exit)
