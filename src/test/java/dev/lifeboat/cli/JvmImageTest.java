@@ -49,6 +49,14 @@ class JvmImageTest {
     }
 
     @Test
+    void theImagesCacheIsTrainedOnAnAgentRunThroughItsOwnLauncher() throws IOException {
+        String script = Files.readString(SCRIPT);
+        assertTrue(Pattern.compile("bin/AotTraining\\.java\"[\\s\\\\]*\"\\$OUT/lifeboat\\.aot\" \"\\$OUT/bin/lifeboat\"").matcher(script).find(),
+                "bin/jlink-runtime trains OUT/lifeboat.aot with bin/AotTraining.java through the launcher it ships (the agent run bin/lifeboat trains on)");
+        assertTrue(Files.readString(DOCKERFILE).contains("COPY bin /code/bin"), "the build stage has bin/ (bin/jlink-runtime and bin/AotTraining.java)");
+    }
+
+    @Test
     void theImageRunsAsTheProductRunsUnprivilegedWithTheNativeImagesTools() throws IOException {
         String docker = Files.readString(DOCKERFILE);
         Matcher jdk = Pattern.compile("FROM eclipse-temurin:(\\d+)-jdk AS build").matcher(docker);
