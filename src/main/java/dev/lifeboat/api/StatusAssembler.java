@@ -1,6 +1,7 @@
 package dev.lifeboat.api;
 
 import dev.lifeboat.alert.AlertService;
+import dev.lifeboat.alert.AlertsStatus;
 import dev.lifeboat.alert.Verdict;
 import dev.lifeboat.audit.AuditService;
 import dev.lifeboat.config.ActiveConfig;
@@ -67,9 +68,14 @@ public class StatusAssembler {
     @Inject
     AlertService alerts;
 
+    /** The status document now (uncached: {@link StatusCache} is what the endpoints serve). */
     public StatusDocument status() {
+        return status(alerts.verdict(), alerts.status());
+    }
+
+    /** The status document with this verdict and alerts section (read by the caller before the rest is assembled). */
+    StatusDocument status(Verdict verdict, AlertsStatus alertsStatus) {
         String file = active.path().toString();
-        Verdict verdict = alerts.verdict();
         LifeboatConfig config;
         try {
             config = active.get();
@@ -80,8 +86,7 @@ public class StatusAssembler {
         }
         return new StatusDocument(API_VERSION, verdict.status(), verdict.reasons(), STARTED, Instant.now(), FlyEnvironment.labels(), SqliteVersion.bundled(),
                 new StatusDocument.ConfigFile(file, true, null, config.databases().isEmpty() ? List.of(LifeboatConfig.NO_DATABASES) : null),
-                destinations(config), databases(config), volumes(config),
-                alerts.status());
+                destinations(config), databases(config), volumes(config), alertsStatus);
     }
 
     /** The configured database {@code name}, or a 404 problem: the one lookup every {@code /databases/{db}} endpoint makes. */
@@ -91,11 +96,6 @@ public class StatusAssembler {
             throw Problem.noSuchDatabase(name).exception();
         }
         return db;
-    }
-
-    /** What the status document says about one database (call through the bean: it reads the injected capabilities). */
-    DatabaseStatus databaseStatus(String name, DatabaseConfig db) {
-        return DatabaseStatus.of(name, db, this);
     }
 
     SortedMap<String, DestinationStatus> destinations(LifeboatConfig config) {

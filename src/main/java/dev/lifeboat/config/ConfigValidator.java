@@ -84,6 +84,9 @@ final class ConfigValidator {
     private void apiToken() {
         token("http.api-token", config.http().apiToken(), "disable the POST endpoints");
         token("http.read-token", config.http().readToken(), "leave the GET endpoints open");
+        if (config.http().statusCache().isNegative()) {
+            problem("http.status-cache", "must not be negative (0s assembles the status for every request)");
+        }
     }
 
     private void token(String key, java.util.Optional<String> value, String withoutIt) {

@@ -28,6 +28,7 @@ import java.util.Optional;
  */
 public class ApiTokens {
     static final String GUARDED = "/api/";
+    private static final java.util.regex.Pattern SLASHES = java.util.regex.Pattern.compile("/{2,}");
 
     @Inject
     ActiveConfig active;
@@ -35,7 +36,7 @@ public class ApiTokens {
     @ServerRequestFilter(preMatching = true)
     public Optional<Response> check(ContainerRequestContext request) {
         // The decoded path the router matches on, with doubled slashes collapsed, so no spelling of /api/ slips past.
-        String path = ("/" + request.getUriInfo().getPath()).replaceAll("/{2,}", "/");
+        String path = SLASHES.matcher("/" + request.getUriInfo().getPath()).replaceAll("/");
         if (!path.startsWith(GUARDED)) {
             return Optional.empty();
         }

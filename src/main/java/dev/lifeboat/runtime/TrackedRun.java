@@ -25,6 +25,8 @@ public final class TrackedRun<T> {
 
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Runs begun or finished so far, of every kind: what a cache of the status document watches (api/StatusCache). */
+    private static final AtomicLong CHANGES = new AtomicLong();
 
     /** A run asked for: the one now running or queued ({@code joined}), or a fresh one. */
     public record Claim<T>(TrackedRun<T> run, boolean joined) {
@@ -113,6 +115,7 @@ public final class TrackedRun<T> {
         }
         startedAt = Instant.now();
         this.phase = phase;
+        CHANGES.incrementAndGet();
         return true;
     }
 
@@ -143,6 +146,12 @@ public final class TrackedRun<T> {
             finishedAt = Instant.now();
         }
         phase = "done";
+        CHANGES.incrementAndGet();
+    }
+
+    /** How many runs have begun or finished in this process: a change means the status shows something new. */
+    public static long changes() {
+        return CHANGES.get();
     }
 
     /**
