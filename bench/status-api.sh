@@ -8,7 +8,8 @@
 #   10 polls/s: the three paths in turn: latency p50/p99/max, response size, and the CPU one request costs (over the
 #     mean of the idle blocks), the steadier figure on a shared machine.
 # BENCH_BASELINE=<a quarkus-app directory or its quarkus-run.jar> measures that build first, in the same run and the
-# same way, and prints the ratios (e.g. a copy of main's target/quarkus-app). BENCH_JFR=<file.jfr> records a JFR
+# same way, and prints the ratios (e.g. a copy of main's target/quarkus-app). BENCH_APP=<dir> measures that build
+# instead of target/quarkus-app. BENCH_JFR=<file.jfr> records a JFR
 # profile of this build's agent during its 10 polls/s phase and prints its hottest methods.
 # First drills wait an hour (50 first drills a few minutes after start would be measured as polling cost; drills off
 # would make 50 drill-overdue warnings). Targets: p99 < 20 ms at 10 polls/s; 1 poll/s costs no CPU measurable above
@@ -42,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 
 # One app copy per build: a rebuild of target/ while the bench runs must not pull classes from under it.
-cp -r target/quarkus-app "$WORK/app-this"
+cp -r "${BENCH_APP:-target/quarkus-app}" "$WORK/app-this"
 if [ -n "${BENCH_BASELINE:-}" ]; then
   base_dir=$BENCH_BASELINE
   [ -f "$base_dir" ] && base_dir=$(dirname "$base_dir")

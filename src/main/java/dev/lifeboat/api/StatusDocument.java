@@ -18,6 +18,8 @@ import java.util.SortedMap;
  * @param status        the verdict: {@code ok}, {@code degraded} (a warning alert is pending or firing) or
  *                      {@code failing} (a critical one is), see {@link Verdict}
  * @param reasons       the alerts behind {@code status}, critical first; empty when ok
+ * @param now           when this document was assembled: the endpoints serve one for up to {@code http.status-cache}
+ *                      ({@link StatusCache}), so figures that move by themselves are as of this moment
  * @param fly           the Fly labels of this machine (app, region, machine, processGroup), those that are set
  * @param sqliteVersion version of the SQLite bundled in the app
  * @param destinations  by name, sorted

@@ -102,6 +102,8 @@ class MalformedConfigTest {
                 row("short api-token", SQLITE + "http: { api-token: short }\n", "http.api-token", "at least 16 characters"),
                 row("15-character api-token", SQLITE + "http: { api-token: abcdefghijklmno }\n", "http.api-token", "too short"),
                 row("15-character read-token", SQLITE + "http: { read-token: abcdefghijklmno }\n", "http.read-token", "too short"),
+                row("negative status-cache", SQLITE + "http: { status-cache: -1s }\n", "http.status-cache", "must not be negative"),
+                row("bare status-cache", SQLITE + "http: { status-cache: 5 }\n", "http.status-cache", "bare number"),
                 // Two databases on one SQLite file.
                 row("same absolute path", DEST + "databases:\n  a: { type: sqlite, path: /data/app.db, destination: main }\n"
                         + "  b: { type: sqlite, path: /data/app.db, destination: main }\n", "databases.b.path", "databases.a.path"),
