@@ -6,7 +6,8 @@
 #     replication's own noise is measured in the same minutes: prints the mean difference and its 95 % band (2 SE of
 #     the per-pair differences). "Not measurable" means the band includes zero.
 #   10 polls/s: the three paths in turn: latency p50/p99/max, response size, and the CPU one request costs (over the
-#     mean of the idle blocks), the steadier figure on a shared machine.
+#     mean of the idle blocks), the steadier figure on a shared machine; then /q/health/live at 10/s, the floor any
+#     request to this server costs (connection, routing, response) at that rate.
 # BENCH_BASELINE=<a quarkus-app directory or its quarkus-run.jar> measures that build first, in the same run and the
 # same way, and prints the ratios (e.g. a copy of main's target/quarkus-app). BENCH_APP=<dir> measures that build
 # instead of target/quarkus-app. BENCH_JFR=<file.jfr> records a JFR
@@ -144,11 +145,14 @@ if jfr:
 cpu10, wall10, lat = run(10, paths, max(30.0, 2 * block))
 if jfr:
     subprocess.run(["jcmd", str(pid), "JFR.stop", "name=status"], check=True, stdout=subprocess.DEVNULL)
+# The floor: the same polling of /q/health/live (no document at all) says what any request costs this server.
+cpuf, wallf, latf = run(10, ["/q/health/live"], max(20.0, block))
+floor = max(0.0, (cpuf - base / 100 * wallf) / max(1, len(latf["/q/health/live"])) * 1000)
 n10 = sum(len(v) for v in lat.values())
 share10 = cpu10 / wall10 * 100
 per_request = max(0.0, (cpu10 - base / 100 * wall10) / n10 * 1000)
 print(f"{label}: 10 polls/s: agent CPU {share10:5.2f} % of a core, {share10 - base:+.2f} % over idle")
-out = {"label": label, "idle": base, "one_diff": mean_diff, "one_band": band, "ten_diff": share10 - base, "per_request_ms": per_request, "paths": {}}
+out = {"label": label, "idle": base, "one_diff": mean_diff, "one_band": band, "ten_diff": share10 - base, "per_request_ms": per_request, "floor_ms": floor, "paths": {}}
 for p, samples in lat.items():
     if samples:
         ms = [s[0] for s in samples]
@@ -158,6 +162,7 @@ print(f"{label}: idle {base:.2f} % of a core (blocks {min(idle):.2f}-{max(idle):
 print(f"{label}: 1 poll/s: {mean_diff:+.3f} % of a core over idle, 95 % band ±{band:.3f} % ({pairs} pairs of {block:.0f} s)"
       f" -> {'not measurable' if abs(mean_diff) <= band else 'measurable'}")
 print(f"{label}: 10 polls/s: about {per_request:.3f} ms of CPU per request, so 1 poll/s would cost about {per_request / 10:.4f} % of a core")
+print(f"{label}: the floor: GET /q/health/live at 10/s costs about {floor:.3f} ms of CPU per request")
 with open(results, "a") as f:
     f.write(json.dumps(out) + "\n")
 PY
@@ -179,6 +184,7 @@ if len(rows) == 2:
     print("bench: this build against the baseline of the same run:")
     print(f"  CPU per request at 10 polls/s: {t['per_request_ms']:.3f} ms vs {b['per_request_ms']:.3f} ms"
           f" ({t['per_request_ms'] / b['per_request_ms'] if b['per_request_ms'] else float('nan'):.2f}x)")
+    print(f"  the floor (/q/health/live at 10/s): {t['floor_ms']:.3f} ms vs {b['floor_ms']:.3f} ms per request")
     print(f"  1 poll/s over idle: {t['one_diff']:+.3f} % ±{t['one_band']:.3f} vs {b['one_diff']:+.3f} % ±{b['one_band']:.3f} (% of a core)")
     for p in t["paths"]:
         if p in b["paths"]:
