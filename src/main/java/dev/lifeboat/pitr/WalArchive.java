@@ -1,5 +1,6 @@
 package dev.lifeboat.pitr;
 
+import dev.lifeboat.store.NoSuchObjectException;
 import dev.lifeboat.store.ObjectInfo;
 import dev.lifeboat.store.ObjectStore;
 import dev.lifeboat.stream.BackupWriter;
@@ -153,10 +154,25 @@ public final class WalArchive {
         }
     }
 
-    /** The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. */
+    /**
+     * The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. A running
+     * archiver deletes the partial of the segment in progress once a longer partial or the complete segment is
+     * stored: when the chosen partial vanishes before it is read, the choice is made again.
+     */
     public Optional<byte[]> fetch(String fileName) throws IOException {
-        Optional<WalObject> o = find(fileName);
-        return o.isEmpty() ? Optional.empty() : Optional.of(fetch(o.get()));
+        for (int attempt = 1; ; attempt++) {
+            Optional<WalObject> o = find(fileName);
+            if (o.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(fetch(o.get()));
+            } catch (NoSuchObjectException superseded) {
+                if (!o.get().isPartial() || attempt == 3) {
+                    throw superseded;
+                }
+            }
+        }
     }
 
     /**
