@@ -8,6 +8,7 @@ import dev.lifeboat.pitr.PitrBaseBackup;
 import dev.lifeboat.pitr.WalArchive;
 import dev.lifeboat.pitr.WalArchiver;
 import dev.lifeboat.pitr.WalFetchShim;
+import dev.lifeboat.pitr.WalObject;
 import dev.lifeboat.postgres.PgTools;
 import dev.lifeboat.postgres.PgUrl;
 import dev.lifeboat.store.ObjectStore;
@@ -44,7 +45,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * PITR drills against real PostgreSQL 15, the WAL archiver and S3Proxy: the drill restores the newest base backup and
  * the archived WAL into a scratch directory, recovers a scratch server, checks it, records RTO and RPO, and leaves
- * nothing behind, also removing what a killed drill left; a damaged base backup fails the drill naming the object.
+ * nothing behind, also removing what a killed drill left; a damaged base backup or WAL segment fails the drill naming
+ * the object.
  * The scratch server's restore_command is {@link WalFetchShim} (the server's user cannot run this JVM's classpath).
  */
 class PitrDrillTest {
@@ -148,6 +150,28 @@ class PitrDrillTest {
         assertTrue(run.checks().stream().anyMatch(c -> c.name().equals("orders")), "the user check ran: " + run.checks());
         assertTrue(run.checks().stream().anyMatch(c -> c.name().equals("pitr-recovery")));
         assertEquals(List.of(), scratchEntries(), "the scratch directory and the killed drill's leftovers are gone");
+    }
+
+    /** A flipped byte in a WAL segment the recovery needs fails the drill with the checksum error naming the object. */
+    @Test
+    void damagedWalSegmentFailsTheDrillNamingTheObjectAndCleansUp() throws Exception {
+        WalObject segment = archive().find(base.startWalFile()).orElseThrow();
+        Path file = s3.dataDir().resolve("backups").resolve("lifeboat/app/" + segment.key());
+        byte[] original = Files.readAllBytes(file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int b = f.read();
+            f.seek(f.length() / 2);
+            f.write(b ^ 0x04);
+        }
+        try {
+            DrillException e = assertThrows(DrillException.class, () -> new PitrDrill(work.resolve("lifeboat.yml")).run(newRun("20261205T000002Z-cccccc")));
+            assertFalse(e.refused());
+            assertTrue(e.getMessage().contains("checksum mismatch in WAL object") && e.getMessage().contains(segment.key()), e.getMessage());
+            assertEquals(List.of(), scratchEntries());
+        } finally {
+            Files.write(file, original);
+        }
     }
 
     @Test
