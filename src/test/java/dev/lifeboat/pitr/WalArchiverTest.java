@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The WAL archiver against a real PostgreSQL 15 and S3Proxy (through a FaultProxy the tests can cut): objects arrive
  * under the layout with checksums that verify and bytes equal to the server's own segment files, the slot's
- * restart_lsn never passes what the store holds, a flipped byte is refused naming the object.
+ * restart_lsn never passes what the store holds, a flipped byte is refused naming the object. The SIGKILL cycles
+ * with a restore after each are {@link PitrKillCycleTest} (a cluster of their own, so the base backup stays small).
  */
 class WalArchiverTest {
     static PostgresServer pg;
@@ -231,6 +232,13 @@ class WalArchiverTest {
             primary.sql("postgres", "SELECT pg_switch_wal()", "CHECKPOINT", "CREATE TABLE tl (id serial, at timestamptz default now())");
             try (PostgresServer standby = PostgresServer.startStandby(primary, "next")) {
                 archiver("timeline", primary.url("postgres"), "tl_slot");
+                Await.until("the slot to be created", Duration.ofSeconds(30), () -> uncheckedLsn(primary,
+                        "SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = 'tl_slot'").isAfter(Lsn.ZERO));
+                // The base backup a restore across the promotion starts from: timeline 1, before any of the rows.
+                BaseBackupManifest base = new PitrBaseBackup(new PitrBaseBackup.Settings("timeline", PgUrl.parse(primary.url("postgres")),
+                        Compression.ZSTD, List.of(), Duration.ofMinutes(2)), new BaseBackupCatalog(archive("timeline").store()),
+                        dev.lifeboat.postgres.PgTools.standard(), java.time.Clock.systemUTC()).run();
+                assertEquals(1, base.timeline());
                 primary.sql("postgres", "INSERT INTO tl SELECT FROM generate_series(1, 500)");
                 Lsn archivedEnd = lsn(primary, "SELECT pg_current_wal_insert_lsn()::text");
                 Await.until("timeline 1 archived up to " + archivedEnd, Duration.ofSeconds(60), () -> !archivedEnd.isAfter(durable("timeline")));
@@ -260,6 +268,30 @@ class WalArchiverTest {
                 assertTrue(switchPoint != null && !archivedEnd.isAfter(switchPoint), "timeline 1 ends after what the first archiver saw");
                 Lsn timeline1End = WalArchive.archivedEnd(archive.list(1), 16 << 20).orElseThrow().durable();
                 assertEquals(switchPoint, timeline1End, "timeline 1 is archived up to its switch point, from the new primary");
+
+                // A --latest restore from the timeline-1 base backup follows the history onto timeline 2 and has every row.
+                java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("/tmp"), "lifeboat-pitr-tl-");
+                java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                int port = dev.lifeboat.testing.ExternalProcess.freePort();
+                try (WalFetchShim shim = WalFetchShim.start(dir, () -> archive("timeline"))) {
+                    PitrRestorer.Result r = new PitrRestorer(archive("timeline").store()).restore(new PitrRestorer.Request("timeline",
+                            dir.resolve("data"), new RecoveryTarget.Latest(), Optional.empty(), shim.script() + " %f %p", List.of(),
+                            List.of("archive_mode = off"), Optional.of(port), List.of("listen_addresses=127.0.0.1", "unix_socket_directories=/tmp"),
+                            Optional.of(PostgresServer.DEBIAN_15), "pg-bin", Duration.ofMinutes(3)));
+                    try (RecoveryServer restored = r.server();
+                         Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres");
+                         Statement st = c.createStatement()) {
+                        assertEquals(base.id(), r.base().id());
+                        ResultSet rows = st.executeQuery("SELECT count(*) FROM tl");
+                        rows.next();
+                        assertEquals(1501, rows.getLong(1), "the rows of timeline 1, those only the promoted standby archived, and timeline 2's");
+                        ResultSet tl = st.executeQuery("SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)");
+                        tl.next();
+                        assertEquals("00000003", tl.getString(1), "recovered through timeline 2, promoted onto the next one");
+                    }
+                } finally {
+                    dev.lifeboat.testing.ExternalProcess.run(List.of("rm", "-rf", dir.toString()), Duration.ofSeconds(60));
+                }
             }
         }
     }
@@ -353,83 +385,6 @@ class WalArchiverTest {
         for (int i = 0; i < segments.size(); i++) {
             assertEquals(first + i, WalFileName.segmentNumber(segments.get(i).fileName(), 16 << 20), "no segment is missing: " + segments);
             assertArrayEquals(serverSegment(segments.get(i).fileName()), archive.fetch(segments.get(i)), segments.get(i).key());
-        }
-    }
-
-    /**
-     * The archiver's process SIGKILLed at random moments for 20 cycles under a steady writer: after each kill the
-     * slot's restart_lsn is at most what the store holds, and in the end the archived segments run without a gap up
-     * to everything the writer committed, each equal to the server's own file.
-     */
-    @Test
-    void killedTwentyTimesUnderAWriterLeavesNoGap() throws Exception {
-        pg.sql("postgres", "CREATE TABLE IF NOT EXISTS killed (id serial, pad text)");
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("lifeboat-wal-kill");
-        java.nio.file.Path yaml = java.nio.file.Files.writeString(dir.resolve("destination.yml"), "destinations:\n" + s3.destinationYaml("s3", "pitr", ""));
-        java.nio.file.Path log = dir.resolve("archiver.log");
-        java.util.Random random = new java.util.Random(14);
-        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
-                while (writing.get()) {
-                    st.execute("INSERT INTO killed (pad) SELECT repeat('k', 150) FROM generate_series(1, 200)");
-                    Thread.sleep(20);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, "kill-writer");
-        writer.start();
-        Lsn firstDurable = null;
-        Lsn createdAt = null;
-        try {
-            for (int cycle = 0; cycle < 20; cycle++) {
-                Process p = ArchiverProcess.start(yaml, "killed", pg.url("postgres"), "killed_slot", log);
-                Thread.sleep(1500 + random.nextInt(1500));
-                p.destroyForcibly();
-                p.waitFor();
-                Optional<Lsn> slot = slotRestart("killed_slot");
-                if (slot.isEmpty()) {
-                    continue; // killed before it created the slot
-                }
-                Lsn restart = slot.get();
-                Lsn stored = durable("killed");
-                if (stored.equals(Lsn.ZERO)) {
-                    // Nothing stored yet: the slot must still hold from where it was created.
-                    createdAt = createdAt == null ? restart : createdAt;
-                    assertEquals(createdAt, restart, "cycle " + cycle + ": the slot moved before anything was stored");
-                } else {
-                    assertFalse(restart.isAfter(stored), "cycle " + cycle + ": the slot's restart_lsn " + restart + " passed the store's " + stored);
-                }
-                if (firstDurable == null && stored.isAfter(Lsn.ZERO)) {
-                    firstDurable = stored;
-                }
-            }
-        } finally {
-            writing.set(false);
-            writer.join(30_000);
-        }
-        Lsn end = currentLsn();
-        Process last = ArchiverProcess.start(yaml, "killed", pg.url("postgres"), "killed_slot", log);
-        try {
-            Await.until("the archive to reach " + end, Duration.ofSeconds(60), () -> !end.isAfter(durable("killed")));
-        } finally {
-            last.destroyForcibly();
-            last.waitFor();
-        }
-        assertTrue(firstDurable != null && durable("killed").isAfter(firstDurable), "archiving progressed across the kills");
-        WalArchive archive = archive("killed");
-        List<WalObject> segments = archive.list(1).stream().filter(WalObject::isSegment).toList();
-        long first = WalFileName.segmentNumber(segments.getFirst().fileName(), 16 << 20);
-        for (int i = 0; i < segments.size(); i++) {
-            assertEquals(first + i, WalFileName.segmentNumber(segments.get(i).fileName(), 16 << 20), "no segment is missing: " + segments);
-            assertArrayEquals(serverSegment(segments.get(i).fileName()), archive.fetch(segments.get(i)), segments.get(i).key());
-        }
-        WalArchive.ArchivedEnd archivedEnd = archive.archivedEnd(16 << 20).orElseThrow();
-        assertTrue(archivedEnd.resumeFrom().segmentNumber(16 << 20) <= first + segments.size(),
-                "the newest partial continues the complete segments: " + archivedEnd);
-        try (var files = java.nio.file.Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 
