@@ -15,7 +15,9 @@ import java.util.function.Supplier;
  * start the test's classpath under /root) can run: a shell script asking this JVM over loopback HTTP, whose handler
  * runs {@link WalFetch} (the code behind wal-fetch) on the destination. Exit codes as wal-fetch with
  * {@code --abort-recovery-on-error}: 0 restored, 1 absent, 129 anything else (the reason on stderr, into the server log).
- * Accepts {@code FILE PATH} or {@code wal-fetch FILE PATH [options]}.
+ * Accepts {@code FILE PATH} or {@code wal-fetch FILE PATH [options]}. Only for {@code *Test} classes, which run
+ * before the app is packaged; {@link PitrAgentIT} restores with the real packaged command
+ * ({@code LifeboatBinary.portable}).
  */
 public final class WalFetchShim implements AutoCloseable {
     private final HttpServer server;

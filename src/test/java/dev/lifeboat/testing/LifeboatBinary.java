@@ -55,6 +55,44 @@ public final class LifeboatBinary {
     }
 
     /**
+     * The application copied into {@code dir} so that another OS user can run it: the PostgreSQL server (user
+     * {@code postgres}) runs {@code lifeboat wal-fetch} as its restore_command, and the checkout may sit where that
+     * user cannot read (under /root). Copies the packaged app with the JVM flag files (or the executable
+     * {@code -Dlifeboat.binary} names), writes a launcher script, makes all world-readable, and returns the launcher's
+     * path: the {@code --lifeboat-command} of a restore. The JVM is this one's ({@code java.home}), which that user
+     * must be able to read (Debian's and Temurin's JDKs under /usr/lib/jvm are).
+     */
+    public static Path portable(Path dir) throws IOException {
+        Path app = Files.createDirectories(dir.resolve("app"));
+        String executable = System.getProperty(PROPERTY, System.getProperty(QUARKUS_NATIVE_PROPERTY, ""));
+        StringBuilder script = new StringBuilder("#!/bin/sh\n");
+        JVM_ENVIRONMENT.forEach((k, v) -> script.append("export ").append(k).append('=').append(v).append('\n'));
+        if (executable.isBlank()) {
+            if (!Files.isRegularFile(JAR)) {
+                throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: run ./mvnw package first");
+            }
+            ExternalProcess.run(List.of("cp", "-r", JAR.toAbsolutePath().getParent() + "/.", app.toString()), java.time.Duration.ofMinutes(2));
+            script.append("exec ").append(Path.of(System.getProperty("java.home"), "bin", "java"));
+            Files.copy(JVM_OPTIONS, app.resolve("jvm.options"));
+            script.append(" @").append(app.resolve("jvm.options"));
+            if (Runtime.version().feature() >= 24) {
+                Files.copy(JVM_24_OPTIONS, app.resolve("jvm-24.options"));
+                script.append(" @").append(app.resolve("jvm-24.options"));
+            }
+            script.append(" -jar ").append(app.resolve(JAR.getFileName()));
+        } else {
+            Path copy = app.resolve("lifeboat-runner");
+            Files.copy(Path.of(executable).toAbsolutePath(), copy);
+            script.append("exec ").append(copy);
+        }
+        script.append(" \"$@\"\n");
+        Path launcher = Files.writeString(dir.resolve("lifeboat"), script);
+        ExternalProcess.run(List.of("chmod", "-R", "a+rX", dir.toString()), java.time.Duration.ofMinutes(1));
+        ExternalProcess.run(List.of("chmod", "a+rx", launcher.toString()), java.time.Duration.ofSeconds(10));
+        return launcher;
+    }
+
+    /**
      * Starts the application in {@code workDir} with {@code args}, listening on {@code port}, its output in
      * {@code log}. A {@code LIFEBOAT_CONFIG} of the environment running the tests is not passed on; {@code env} adds
      * variables.
