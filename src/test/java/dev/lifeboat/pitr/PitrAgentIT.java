@@ -191,6 +191,18 @@ class PitrAgentIT {
                 assertEquals(committedLsns.size(), ids.getLast());
                 String serverLog = Files.readString(dataDir.resolve("lifeboat-recovery.log"));
                 assertTrue(serverLog.contains("restored log file"), "recovery read WAL through the packaged wal-fetch: " + serverLog);
+                // The packaged wal-fetch run directly as the server's user (whatever a restore serves from elsewhere): the archive's bytes.
+                try (ObjectStore direct = ObjectStores.open(TestConfigs.parse("destinations:\n" + s3.destinationYaml("s3", "backups", "lifeboat"))
+                        .destinations().get("s3"))) {
+                    WalArchive archive = new WalArchive(new PrefixedStore(direct, "app/"), List.of());
+                    WalObject first = archive.list(1).stream().filter(o -> !o.isHistory()).findFirst().orElseThrow();
+                    Path pgWal = Files.createDirectory(restores.resolve("fetched"));
+                    ExternalProcess.run(List.of("chown", "postgres:postgres", pgWal.toString()), Duration.ofSeconds(10));
+                    ExternalProcess.run(List.of("runuser", "-u", "postgres", "--", launcher.toString(), "wal-fetch", first.fileName(),
+                            pgWal.resolve("RECOVERYXLOG").toString(), "--config", config.toString(), "--database", "app"), Duration.ofMinutes(2));
+                    assertTrue(java.util.Arrays.equals(archive.fetch(first), Files.readAllBytes(pgWal.resolve("RECOVERYXLOG"))),
+                            "the packaged wal-fetch wrote " + first.key() + " as the archive holds it");
+                }
                 // Interop: the restored cluster passes pg_amcheck (heap and indexes) and dumps in full.
                 String amcheck = ExternalProcess.run(List.of(PostgresServer.DEBIAN_15.resolve("pg_amcheck").toString(), "-h", "127.0.0.1",
                         "-p", Integer.toString(restoredPort), "-U", "postgres", "--all", "--install-missing", "--heapallindexed"), Duration.ofMinutes(3));
