@@ -154,19 +154,29 @@ public final class WalArchive {
         }
     }
 
-    /**
-     * The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. A running
-     * archiver deletes the partial of the segment in progress once a longer partial or the complete segment is
-     * stored: when the chosen partial vanishes before it is read, the choice is made again.
-     */
+    /** The verified, decoded bytes of the object serving {@code fileName}; empty when the archive has none. */
     public Optional<byte[]> fetch(String fileName) throws IOException {
+        return withCurrent(fileName, this::fetch);
+    }
+
+    /** Work on the object now serving a WAL file name. */
+    public interface ObjectUse<T> {
+        T apply(WalObject object) throws IOException;
+    }
+
+    /**
+     * Applies {@code use} to the object serving {@code fileName} now; empty when the archive has none. A running
+     * archiver deletes the partial of the segment in progress once a longer partial or the complete segment is
+     * stored: when the chosen partial vanishes before {@code use} reads it, the choice is made again.
+     */
+    public <T> Optional<T> withCurrent(String fileName, ObjectUse<T> use) throws IOException {
         for (int attempt = 1; ; attempt++) {
             Optional<WalObject> o = find(fileName);
             if (o.isEmpty()) {
                 return Optional.empty();
             }
             try {
-                return Optional.of(fetch(o.get()));
+                return Optional.of(use.apply(o.get()));
             } catch (NoSuchObjectException superseded) {
                 if (!o.get().isPartial() || attempt == 3) {
                     throw superseded;

@@ -1,6 +1,5 @@
 package dev.lifeboat.pitr;
 
-import dev.lifeboat.store.NoSuchObjectException;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -250,26 +249,14 @@ public final class WalSpool implements AutoCloseable {
         });
     }
 
-    /**
-     * The archive as it is now serves {@code name}, or says it has none. A running archiver deletes a partial once a
-     * longer one or the complete segment is stored: a chosen partial that vanished before it was read is chosen again.
-     */
+    /** The archive as it is now serves {@code name} (a vanished partial is chosen again), or says it has none. */
     private void lookUpAndInstall(String name) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            var found = archive.find(name);
-            if (found.isEmpty()) {
-                states.put(name, State.ABSENT);
-                marker(name + ".absent", "");
-                return;
-            }
-            try {
-                install(found.get(), true);
-                return;
-            } catch (NoSuchObjectException superseded) {
-                if (!found.get().isPartial() || attempt == 3) {
-                    throw superseded;
-                }
-            }
+        if (archive.withCurrent(name, o -> {
+            install(o, true);
+            return o;
+        }).isEmpty()) {
+            states.put(name, State.ABSENT);
+            marker(name + ".absent", "");
         }
     }
 
