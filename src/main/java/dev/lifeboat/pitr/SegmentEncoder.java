@@ -22,7 +22,8 @@ import java.util.List;
  * {@link PitrLayout}'s format: a partial still decodes to the whole zero-padded segment, so every reader, old or new,
  * takes them unchanged. Without encryption the SHA-256 of the cached frames is kept too (a digest cloned per object),
  * so only the new frame and the zeros are hashed; with age the (compressed, small) object is encrypted whole each
- * time, as age streams cannot be appended to.
+ * time, as age streams cannot be appended to. While the stream is quiet the archiver compresses ahead
+ * ({@link #compressAhead}), so a partial or a complete segment mostly waits for its upload, not its encoding.
  *
  * <p>gzip and no compression encode the whole segment every time ({@link WalArchive#encode}): gzip members can be
  * concatenated too, but JDK 21's {@code GZIPInputStream} may stop at a member boundary behind a decrypting stream.
@@ -33,6 +34,8 @@ import java.util.List;
 final class SegmentEncoder {
     /** zeros per cached frame; at most the smallest segment size (1 MiB). */
     static final int ZERO_CHUNK = 1 << 20;
+    /** WAL compressed ahead per call of {@link #compressAhead}: a short pause, a frame long enough to compress well. */
+    static final int AHEAD = 1 << 20;
 
     private final Compression compression;
     private final List<AgeRecipient> recipients;
@@ -66,6 +69,18 @@ final class SegmentEncoder {
         }
         appendFrame(segment, end);
         return assemble(zeroTail(segmentSize - end));
+    }
+
+    /**
+     * Compresses, while the stream is quiet, {@link #AHEAD} bytes of WAL received but not compressed yet, when there
+     * are that many, so that the next object costs little more than its upload; false when there was nothing to do.
+     */
+    boolean compressAhead(byte[] segment, int end) throws IOException {
+        if (!incremental || end - encodedEnd < AHEAD) {
+            return false;
+        }
+        appendFrame(segment, encodedEnd + AHEAD);
+        return true;
     }
 
     /** The complete segment; the encoder then starts the next segment. */

@@ -295,7 +295,9 @@ public final class WalArchiver implements Runnable {
                     if (Duration.between(lastStatus, Instant.now()).compareTo(STATUS_INTERVAL) >= 0) {
                         confirm();
                     }
-                    Thread.sleep(10);
+                    if (!encoder.compressAhead(segment, filled)) {
+                        Thread.sleep(10);
+                    }
                     continue;
                 }
                 switch (m) {
