@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * partial holds the first {@code end} bytes of the segment (hex offset in its name) followed by zeros, which is what
  * a server in recovery expects of a segment file: it reads WAL up to the zeros and ends recovery there. A history
  * object decodes to the history file. A zstd object may be several frames, which decode as one stream
- * ({@link SegmentEncoder} compresses each stretch of WAL once and builds later objects of the segment from them).
+ * ({@link SegmentEncoder} compresses each MiB of a segment once and builds the segment's objects from them).
  *
  * <p><b>Checksum.</b> {@code <sha256>} (64 lower-case hex) is the SHA-256 of the stored bytes, exactly as they are in
  * the store. A reader downloads the whole object, checks its SHA-256 against the name before decoding a byte, and

@@ -14,43 +14,47 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Encodes the objects of one segment in progress (partials, then the complete segment) so that each WAL byte is
- * compressed once, however many partials store it. A zstd stream may hold several frames and decodes to their
- * concatenation ({@code zstd -d} and the archive's own reader both do), so a zstd object is built from frames:
- * one per stretch of WAL new since the previous object of the segment, kept compressed here, then, for a partial,
- * frames of zeros up to the segment's size (a cached frame of {@link #ZERO_CHUNK} zeros, repeated). Objects keep
- * {@link PitrLayout}'s format: a partial still decodes to the whole zero-padded segment, so every reader, old or new,
- * takes them unchanged. Without encryption the SHA-256 of the cached frames is kept too (a digest cloned per object),
- * so only the new frame and the zeros are hashed; with age the (compressed, small) object is encrypted whole each
- * time, as age streams cannot be appended to. While the stream is quiet the archiver compresses ahead
- * ({@link #compressAhead}), so a partial or a complete segment mostly waits for its upload, not its encoding.
+ * Encodes the objects of one segment in progress (partials, then the complete segment) so that a partial does not
+ * compress the whole segment again. A zstd stream may hold several frames and decodes to their concatenation
+ * ({@code zstd -d} and the archive's own reader both do), so a zstd object is built from frames: one per
+ * {@link #CHUNK} of the segment (at fixed offsets, compressed once and kept here), then, for a partial, a frame of the
+ * WAL after the last whole chunk (compressed for that partial only) and frames of zeros up to the segment's size (a
+ * cached frame of {@link #CHUNK} zeros, repeated). So a partial compresses less than a chunk of WAL it did not before
+ * and a few zeros, and a complete segment's object depends on its bytes only (the same WAL gives the same object and
+ * key, as when segments were one frame). Objects keep {@link PitrLayout}'s format: a partial still decodes to the
+ * whole zero-padded segment, so every reader, old or new, takes them unchanged. Without encryption the SHA-256 of
+ * the kept frames is kept too (a digest cloned per object); with age the (compressed) object is encrypted whole each
+ * time, as age streams cannot be appended to. While the stream is quiet the archiver compresses whole chunks ahead
+ * ({@link #compressAhead}), so an object mostly waits for its upload, not its encoding.
  *
  * <p>gzip and no compression encode the whole segment every time ({@link WalArchive#encode}): gzip members can be
  * concatenated too, but JDK 21's {@code GZIPInputStream} may stop at a member boundary behind a decrypting stream.
  *
  * <p>Memory: the frames of one segment (its compressed size, at most about a segment when WAL does not compress),
- * reused from segment to segment, plus one frame of {@link #ZERO_CHUNK} zeros to compress a short tail.
+ * reused from segment to segment, plus a chunk of zeros to compress a short tail.
  */
 final class SegmentEncoder {
-    /** zeros per cached frame; at most the smallest segment size (1 MiB). */
-    static final int ZERO_CHUNK = 1 << 20;
-    /** WAL compressed ahead per call of {@link #compressAhead}: a short pause, a frame long enough to compress well. */
-    static final int AHEAD = 1 << 20;
+    /** Bytes per kept frame and per cached frame of zeros: the smallest segment size divides by it (1 MiB). */
+    static final int CHUNK = 1 << 20;
 
     private final Compression compression;
     private final List<AgeRecipient> recipients;
     private final int segmentSize;
     private final boolean incremental;
-    /** The compressed frames of segment[0, encodedEnd), in order. */
+    /** The compressed frames of segment[0, encodedEnd), one per chunk, in order. */
     private final Frames frames;
     private final MessageDigest framesDigest = Sha256.newDigest();
+    /** A multiple of {@link #CHUNK}. */
     private int encodedEnd;
     private byte[] zeroChunkFrame;
     private byte[] zeros;
-    /** WAL bytes compressed since this encoder was made (a diagnostic: each byte once with zstd). */
+    /** WAL bytes compressed since this encoder was made (a diagnostic of the work a partial costs). */
     private long compressedBytes;
 
     SegmentEncoder(Compression compression, List<AgeRecipient> recipients, int segmentSize) {
+        if (segmentSize % CHUNK != 0) {
+            throw new IllegalArgumentException("a WAL segment size is a power of two of at least 1 MiB, not " + segmentSize);
+        }
         this.compression = compression;
         this.recipients = recipients;
         this.segmentSize = segmentSize;
@@ -67,19 +71,25 @@ final class SegmentEncoder {
             compressedBytes += segmentSize;
             return WalArchive.encode(segment, segmentSize, compression, recipients);
         }
-        appendFrame(segment, end);
-        return assemble(zeroTail(segmentSize - end));
+        keepChunks(segment, end);
+        ByteArrayOutputStream tail = new ByteArrayOutputStream(1024);
+        if (end > encodedEnd) {
+            compress(segment, encodedEnd, end - encodedEnd, tail);
+            compressedBytes += end - encodedEnd;
+        }
+        zeroTail(segmentSize - end, tail);
+        return assemble(tail.toByteArray());
     }
 
     /**
-     * Compresses, while the stream is quiet, {@link #AHEAD} bytes of WAL received but not compressed yet, when there
-     * are that many, so that the next object costs little more than its upload; false when there was nothing to do.
+     * Compresses, while the stream is quiet, the next whole chunk of WAL received but not compressed yet, if there is
+     * one, so that the next object costs little more than its upload; false when there was nothing to do.
      */
     boolean compressAhead(byte[] segment, int end) throws IOException {
-        if (!incremental || end - encodedEnd < AHEAD) {
+        if (!incremental || end - encodedEnd < CHUNK) {
             return false;
         }
-        appendFrame(segment, encodedEnd + AHEAD);
+        keepChunk(segment);
         return true;
     }
 
@@ -90,7 +100,7 @@ final class SegmentEncoder {
             compressedBytes += segmentSize;
             e = WalArchive.encode(segment, segmentSize, compression, recipients);
         } else {
-            appendFrame(segment, segmentSize);
+            keepChunks(segment, segmentSize);
             e = assemble(new byte[0]);
         }
         reset();
@@ -108,49 +118,47 @@ final class SegmentEncoder {
         return compressedBytes;
     }
 
-    private void appendFrame(byte[] segment, int end) throws IOException {
+    private void keepChunks(byte[] segment, int end) throws IOException {
         if (end < encodedEnd) {
             throw new IllegalStateException("segment shrank from " + encodedEnd + " to " + end + " bytes");
         }
-        if (end == encodedEnd) {
+        while (end - encodedEnd >= CHUNK) {
+            keepChunk(segment);
+        }
+    }
+
+    private void keepChunk(byte[] segment) throws IOException {
+        int before = frames.size();
+        compress(segment, encodedEnd, CHUNK, frames);
+        framesDigest.update(frames.array(), before, frames.size() - before);
+        compressedBytes += CHUNK;
+        encodedEnd += CHUNK;
+    }
+
+    /** Appends frames decoding to {@code count} zeros: a short frame for the remainder, then cached whole chunks. */
+    private void zeroTail(int count, OutputStream out) throws IOException {
+        if (count == 0) {
             return;
         }
-        int before = frames.size();
-        try (OutputStream z = compression.compress(frames)) {
-            z.write(segment, encodedEnd, end - encodedEnd);
-        }
-        framesDigest.update(frames.array(), before, frames.size() - before);
-        compressedBytes += end - encodedEnd;
-        encodedEnd = end;
-    }
-
-    /** Frames decoding to {@code count} zeros: a short frame for the remainder, then cached whole chunks. */
-    private byte[] zeroTail(int count) throws IOException {
-        if (count == 0) {
-            return new byte[0];
-        }
         if (zeroChunkFrame == null) {
-            zeros = new byte[Math.min(ZERO_CHUNK, segmentSize)];
-            zeroChunkFrame = compressed(zeros, zeros.length);
+            zeros = new byte[CHUNK];
+            ByteArrayOutputStream frame = new ByteArrayOutputStream(256);
+            compress(zeros, 0, CHUNK, frame);
+            zeroChunkFrame = frame.toByteArray();
         }
-        int whole = count / zeros.length;
-        byte[] head = compressed(zeros, count % zeros.length);
-        byte[] tail = Arrays.copyOf(head, head.length + whole * zeroChunkFrame.length);
-        for (int i = 0; i < whole; i++) {
-            System.arraycopy(zeroChunkFrame, 0, tail, head.length + i * zeroChunkFrame.length, zeroChunkFrame.length);
+        if (count % CHUNK > 0) {
+            compress(zeros, 0, count % CHUNK, out);
         }
-        return tail;
+        for (int i = 0; i < count / CHUNK; i++) {
+            out.write(zeroChunkFrame);
+        }
     }
 
-    private byte[] compressed(byte[] raw, int length) throws IOException {
-        if (length == 0) {
-            return new byte[0];
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    /** Appends one frame of {@code raw[offset, offset + length)}. */
+    private void compress(byte[] raw, int offset, int length, OutputStream out) throws IOException {
         try (OutputStream z = compression.compress(out)) {
-            z.write(raw, 0, length);
+            z.write(raw, offset, length);
         }
-        return out.toByteArray();
     }
 
     /** The cached frames and then {@code tail}, through age when there are recipients. */

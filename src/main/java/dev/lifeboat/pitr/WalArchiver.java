@@ -24,9 +24,9 @@ import java.util.Properties;
  * every byte not yet stored. Any failure (server, network, store) ends the session; {@link #run} starts a new one
  * with backoff, resuming from what the store proves is archived.
  *
- * <p>Partials: {@link PartialClock} says when (WAL waits at most about {@code archive-timeout} plus one upload),
- * {@link SegmentEncoder} compresses each byte once, so a partial costs its new WAL and a few bytes of zero frames,
- * not a whole 16 MiB segment.
+ * <p>Partials: {@link PartialClock} says when (WAL waits at most about {@code archive-timeout} plus one upload);
+ * {@link SegmentEncoder} compresses each MiB of a segment once (ahead, while the stream is quiet), so a partial
+ * costs less than a MiB of compression and a few zero frames, not a whole 16 MiB segment.
  *
  * <p><b>Why pgjdbc and not a supervised pg_receivewal</b>: pg_receivewal confirms WAL to the slot as soon as it is
  * fsynced to a local file, before any upload; the slot would then let the server recycle WAL the store does not have
