@@ -23,12 +23,13 @@ import java.util.List;
  * twice {@code archive-timeout}), against a real PostgreSQL 15 and S3Proxy behind a FaultProxy that makes every
  * request slow. Such WAL is read only once that upload ends; its partial is due {@code archive-timeout} after the
  * upload started. Counting from the upload's end instead (the archiver before) made it wait the rest of that upload,
- * a whole timeout and its own upload: past twice the timeout whenever uploads are slow.
+ * a whole timeout and its own upload: one upload more, past twice the timeout whenever uploads take half of it.
  */
 class WalArchiverLagTest {
-    static final Duration ARCHIVE_TIMEOUT = Duration.ofSeconds(5);
-    /** Every store request's delay: an upload takes about this (plus the delete of the partial it supersedes). */
-    static final Duration UPLOAD = Duration.ofMillis(2500);
+    /** At least three uploads, so the delete of a superseded partial after an upload is done before the next one is due. */
+    static final Duration ARCHIVE_TIMEOUT = Duration.ofSeconds(6);
+    /** Every store request's delay (twice on a new connection): an upload takes about this. */
+    static final Duration UPLOAD = Duration.ofSeconds(2);
 
     static PostgresServer pg;
     static S3ProxyServer s3;
@@ -88,6 +89,7 @@ class WalArchiverLagTest {
         t.start();
         Lsn first = commit();
         Await.until("a first partial", Duration.ofSeconds(30), () -> !first.isAfter(durable()));
+        Thread.sleep(ARCHIVE_TIMEOUT.toMillis()); // a quiet period: the next WAL is stored at once
 
         proxy.latency(UPLOAD);
         long seen = proxy.requestsSeen();
@@ -95,9 +97,9 @@ class WalArchiverLagTest {
         Await.until("the next partial's upload to begin", ARCHIVE_TIMEOUT.multipliedBy(2), () -> proxy.requestsSeen() > seen);
         long committedAt = System.nanoTime();
         Lsn during = commit();
-        // Due archive-timeout after the upload in flight started; it starts once that upload (and the delete of the
-        // partial it supersedes) is done, and takes one upload. Half an upload of slack; the archiver before needed
-        // a whole upload more.
+        // Due archive-timeout after the upload in flight started (by then that upload and the delete of the partial it
+        // superseded are done), stored one upload later. Half an upload of slack; the archiver before took an upload
+        // more, counting the timeout from the end of the upload in flight.
         Duration bound = ARCHIVE_TIMEOUT.plus(UPLOAD).plus(UPLOAD.dividedBy(2));
         try {
             Await.until("WAL committed during an upload (" + during + ") stored within " + bound, bound, () -> !during.isAfter(durable()));
