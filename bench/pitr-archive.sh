@@ -12,11 +12,13 @@
 # Both agents run with the product's JVM flags (src/main/jvm/jvm.options, as bin/lifeboat and the images do).
 # Target: p99 <= 2 x archive-timeout. Not a test: nothing is asserted. Run under `flock /tmp/lifeboat-bench.lock`.
 # Needs: postgresql-15 (server, client, pgbench), a built tree (./mvnw package).
-# Usage: [ARCHIVE_TIMEOUT=5s] [SECONDS_RUN=60] [CLIENTS=2] [BASELINE=/path/to/quarkus-app] bench/pitr-archive.sh
+# RATE=TPS limits pgbench (-R): at a few hundred tps segments fill slowly and partials carry the lag.
+# Usage: [ARCHIVE_TIMEOUT=5s] [SECONDS_RUN=60] [CLIENTS=2] [RATE=tps] [BASELINE=/path/to/quarkus-app] bench/pitr-archive.sh
 . "$(dirname "$0")/lib.sh"
 ARCHIVE_TIMEOUT=${ARCHIVE_TIMEOUT:-5s}
 SECONDS_RUN=${SECONDS_RUN:-60}
 CLIENTS=${CLIENTS:-2}
+RATE=${RATE:-}
 BASELINE=${BASELINE:-}
 bench_init pgbench psql
 bench_postgres
@@ -65,11 +67,11 @@ for agent in "${AGENTS[@]}"; do
   done
   curl -fs "$status" | grep -q '"archivedLsn"' || { echo "bench: agent $name did not start archiving" >&2; tail -20 "$log" >&2; exit 1; }
 done
-echo "bench: archive-timeout $ARCHIVE_TIMEOUT, pgbench -c $CLIENTS for ${SECONDS_RUN}s, agents: ${AGENTS[*]%% *}${BASELINE:+ (baseline: $BASELINE)}"
-python3 - "$URL" "$SECONDS_RUN" "$CLIENTS" "$ARCHIVE_TIMEOUT" "${AGENTS[@]}" <<'PY'
+echo "bench: archive-timeout $ARCHIVE_TIMEOUT, pgbench -c $CLIENTS${RATE:+ -R $RATE} for ${SECONDS_RUN}s, agents: ${AGENTS[*]%% *}${BASELINE:+ (baseline: $BASELINE)}"
+python3 - "$URL" "$SECONDS_RUN" "$CLIENTS" "$ARCHIVE_TIMEOUT" "${RATE:-0}" "${AGENTS[@]}" <<'PY'
 import json, re, subprocess, sys, threading, time, urllib.request
-url, seconds, clients, timeout = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-agents = [dict(zip(("name", "pid", "status", "log"), a.split())) for a in sys.argv[5:]]
+url, seconds, clients, timeout, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+agents = [dict(zip(("name", "pid", "status", "log"), a.split())) for a in sys.argv[6:]]
 timeout_s = float(re.sub("[^0-9.]", "", timeout)) * (60 if timeout.endswith("m") else 1)
 def lsn(s):
     hi, lo = s.split("/"); return (int(hi, 16) << 32) | int(lo, 16)
@@ -98,7 +100,8 @@ for a in agents:
     threads.append(threading.Thread(target=poll, args=(a,)))
 started = time.time()
 for t in threads: t.start()
-bench = subprocess.run(["pgbench", "-n", "-c", clients, "-T", str(seconds), url], capture_output=True, text=True).stdout
+bench = subprocess.run(["pgbench", "-n", "-c", clients, "-T", str(seconds)] + (["-R", rate] if rate != "0" else []) + [url],
+                       capture_output=True, text=True).stdout
 stop_at = time.time()
 time.sleep(3 * timeout_s + 2)
 done.set()
