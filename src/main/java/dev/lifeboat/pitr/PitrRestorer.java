@@ -50,8 +50,13 @@ public final class PitrRestorer {
         this.catalog = new BaseBackupCatalog(store);
     }
 
-    /** The base backup a restore to {@code target} starts from. */
-    public BaseBackupManifest choose(String database, RecoveryTarget target, Optional<String> id) throws IOException {
+    /**
+     * The base backup a restore to {@code target} starts from: the newest that suits the target and whose WAL up to its
+     * consistent point the archive holds ({@code listing}); a base backup that finished while archiving lagged (its WAL
+     * not stored yet) is passed over for an older one rather than failing the restore. Without such a one, the newest
+     * that suits the target (the restore then says which segment is missing).
+     */
+    public BaseBackupManifest choose(String database, RecoveryTarget target, Optional<String> id, List<WalObject> listing) throws IOException {
         if (id.isPresent()) {
             BaseBackupManifest m = catalog.byId(id.get()).orElseThrow(() -> new UserFacingException("no base backup " + id.get() + " of " + database,
                     "lifeboat list " + database + " --pitr shows the base backups there are"));
@@ -66,20 +71,40 @@ public final class PitrRestorer {
             throw new UserFacingException("no PITR base backups of " + database + " in " + store.describe(PitrLayout.BASE),
                     "run lifeboat backup " + database + " --base (and keep WAL archiving on)");
         }
-        Optional<BaseBackupManifest> chosen = switch (target) {
-            case RecoveryTarget.Time t -> all.stream().filter(m -> !m.consistentAt().isAfter(t.at())).reduce((a, b) -> b);
-            case RecoveryTarget.Position p -> all.stream().filter(m -> !Lsn.parse(m.stopLsn()).isAfter(p.lsn())).reduce((a, b) -> b);
-            case RecoveryTarget.Latest l -> Optional.of(all.getLast());
-        };
+        List<BaseBackupManifest> suiting = all.stream().filter(m -> switch (target) {
+            case RecoveryTarget.Time t -> !m.consistentAt().isAfter(t.at());
+            case RecoveryTarget.Position p -> !Lsn.parse(m.stopLsn()).isAfter(p.lsn());
+            case RecoveryTarget.Latest l -> true;
+        }).toList();
+        Optional<BaseBackupManifest> chosen = suiting.reversed().stream().filter(m -> archived(listing, m)).findFirst()
+                .or(() -> suiting.isEmpty() ? Optional.empty() : Optional.of(suiting.getLast()));
         return chosen.orElseThrow(() -> new UserFacingException("no base backup of " + database + " ends before " + target.describe()
                 + "; the oldest became consistent at " + all.getFirst().consistentAt() + " (" + all.getFirst().stopLsn() + ")",
                 "choose a later target; lifeboat list " + database + " --pitr shows the restorable range"));
     }
 
+    /** True when {@code listing} holds every WAL segment of {@code m} from its start through its consistent point. */
+    static boolean archived(List<WalObject> listing, BaseBackupManifest m) {
+        long size = m.segmentSize();
+        Lsn stop = Lsn.parse(m.stopLsn());
+        long first = WalFileName.segmentNumber(m.startWalFile(), size);
+        int timeline = WalFileName.timeline(m.startWalFile());
+        for (long segno = first; segno <= stop.segmentNumber(size); segno++) {
+            String name = WalFileName.segment(timeline, segno, size);
+            // a partial counts when it reaches the consistent point (a segment before it must be complete)
+            long needed = segno < stop.segmentNumber(size) ? Long.MAX_VALUE : stop.value();
+            if (listing.stream().noneMatch(o -> o.fileName().equals(name)
+                    && (o.isSegment() || o.isPartial() && needed != Long.MAX_VALUE && !stop.isAfter(o.end(size))))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public Result restore(Request r) throws IOException {
-        BaseBackupManifest base = choose(r.database(), r.target(), r.baseBackupId());
         WalArchive archive = new WalArchive(store, r.identities());
         List<WalObject> listing = archive.list();
+        BaseBackupManifest base = choose(r.database(), r.target(), r.baseBackupId(), listing);
         if (listing.stream().noneMatch(o -> o.fileName().equals(base.startWalFile()))) {
             throw new UserFacingException("the WAL archive of " + r.database() + " lacks segment " + base.startWalFile()
                     + ", where base backup " + base.id() + " starts; it cannot be recovered",

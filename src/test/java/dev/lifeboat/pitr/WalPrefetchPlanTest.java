@@ -21,17 +21,17 @@ class WalPrefetchPlanTest {
     private static final long SEGMENT = 16L << 20;
     private static final Instant T0 = Instant.parse("2026-12-05T01:00:00Z");
 
-    private static WalObject object(String fileName, int partialEnd, String sha, int minute) {
+    static WalObject object(String fileName, int partialEnd, String sha, int minute) {
         String key = partialEnd >= 0 ? PitrLayout.partialKey(fileName, partialEnd, sha, Compression.ZSTD, false)
                 : PitrLayout.walKey(fileName, sha, Compression.ZSTD, false);
         return PitrLayout.walObject(new ObjectInfo(key, 100, T0.plusSeconds(60L * minute)));
     }
 
-    private static String sha(int i) {
+    static String sha(int i) {
         return String.format("%064x", i);
     }
 
-    private static BaseBackupManifest base(String startFile) {
+    static BaseBackupManifest base(String startFile) {
         return new BaseBackupManifest(1, "b", "app", T0, T0, T0, "0/2000028", "0/2000100", 1, startFile, "7", "l", "", List.of(),
                 List.of(), "zstd", null, "15.18", "15.18", SEGMENT);
     }
