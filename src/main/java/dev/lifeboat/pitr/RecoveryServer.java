@@ -88,10 +88,22 @@ public final class RecoveryServer implements AutoCloseable {
         return runningAsRoot() ? java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(SERVER_OS_USER) : null;
     }
 
-    /** Hands the data directory to the server's OS user when we are root. */
+    /**
+     * Hands the data directory to the server's OS user when we are root. The WAL spool is left out: it is being
+     * written while this runs (files appear and are renamed away under a recursive chown) and owns what it writes.
+     */
     public static void handOver(Path dataDir) throws IOException {
-        if (runningAsRoot()) {
-            run(List.of("chown", "-R", SERVER_OS_USER + ":" + SERVER_OS_USER, dataDir.toString()), Duration.ofMinutes(10));
+        if (!runningAsRoot()) {
+            return;
+        }
+        String owner = SERVER_OS_USER + ":" + SERVER_OS_USER;
+        run(List.of("chown", owner, dataDir.toString()), Duration.ofMinutes(1));
+        List<String> command = new ArrayList<>(List.of("chown", "-R", owner));
+        try (var entries = Files.list(dataDir)) {
+            entries.filter(e -> !e.getFileName().toString().equals(WalSpool.DIR_NAME)).map(Path::toString).forEach(command::add);
+        }
+        if (command.size() > 3) {
+            run(command, Duration.ofMinutes(10));
         }
     }
 
